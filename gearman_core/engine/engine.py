@@ -1,0 +1,531 @@
+"""The job engine: every queue, job and worker record, and the rules that move jobs.
+
+No sockets and no asyncio here. Transports call the methods below on the event loop thread;
+the engine answers synchronously and pushes events to other endpoints through the endpoint
+interfaces. Time comes from an injected Scheduler so tests can drive it.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .endpoints import ClientEndpoint, Scheduler, WorkerEndpoint
+from .job import PRIORITIES, Function, Job, JobState, Priority
+from .sessions import ClientSession, WorkerSession
+
+log = logging.getLogger("geargate.engine")
+
+MAX_UNIQUE = 64
+MIN_TIMEOUT_MS = 1000  # gearmand raises shorter CAN_DO_TIMEOUT values to one second
+
+
+class SubmitError(Exception):
+    """A submit was refused; ``code`` and ``text`` are the Gearman ERROR fields."""
+
+    def __init__(self, code: bytes, text: bytes) -> None:
+        super().__init__(f"{code.decode()}: {text.decode(errors='replace')}")
+        self.code = code
+        self.text = text
+
+
+class JobNotFound(Exception):
+    """A worker reported on a job it does not hold."""
+
+
+QUEUE_FULL = SubmitError(b"QUEUE_ERROR", b"Job queue is full")
+UNIQUE_TOO_LARGE = SubmitError(b"ARGUMENT_TOO_LARGE", b"Unique value too large")
+
+
+@dataclass(frozen=True, slots=True)
+class JobStatus:
+    known: bool
+    running: bool = False
+    numerator: int = 0
+    denominator: int = 0
+    listeners: int = 0
+
+
+UNKNOWN_STATUS = JobStatus(False)
+
+
+@dataclass(slots=True)
+class EngineOptions:
+    handle_prefix: bytes = b"H:localhost"
+    # Attempts per job before a lost worker or a timeout drops it; 0 = unlimited (gearmand).
+    job_retries: int = 0
+    # NOOPs sent per job that becomes runnable; 0 = every sleeping worker (gearmand's -w 0).
+    worker_wakeup: int = 2
+    exceptions: bool = False  # every client starts with the `exceptions` option on
+
+
+class Engine:
+    def __init__(self, scheduler: Scheduler, options: EngineOptions | None = None) -> None:
+        self.scheduler = scheduler
+        self.options = options or EngineOptions()
+        self.functions: dict[bytes, Function] = {}
+        self.jobs: dict[bytes, Job] = {}  # handle -> live job (queued, scheduled or running)
+        self.uniques: dict[object, Job] = {}  # coalescing key -> job
+        self._counter = itertools.count(1)
+        # Future epoch jobs: (when, sequence, job); one timer for the earliest.
+        self._scheduled: list[tuple[float, int, Job]] = []
+        self._schedule_seq = itertools.count()
+        self._epoch_timer: object | None = None
+        self._epoch_timer_at = 0.0
+
+    # ---------------------------------------------------------------- sessions
+
+    def new_client(self, endpoint: ClientEndpoint) -> ClientSession:
+        return ClientSession(endpoint)
+
+    def new_worker(self, endpoint: WorkerEndpoint) -> WorkerSession:
+        return WorkerSession(endpoint)
+
+    def function(self, name: bytes) -> Function:
+        function = self.functions.get(name)
+        if function is None:
+            function = self.functions[name] = Function(name)
+        return function
+
+    # ---------------------------------------------------------------- submitting
+
+    def submit(
+        self,
+        client: ClientSession | None,
+        name: bytes,
+        unique: bytes,
+        data: bytes,
+        priority: int = Priority.NORMAL,
+        when: float = 0.0,
+        reducer: bytes | None = None,
+    ) -> Job:
+        """Queue a job, or join the existing job with the same (function, unique).
+
+        ``client`` None means a background submit. Raises SubmitError when refused.
+        """
+        if len(unique) > MAX_UNIQUE or (reducer is not None and len(reducer) > MAX_UNIQUE):
+            raise UNIQUE_TOO_LARGE
+        function = self.functions.get(name) or self.function(name)
+        key: object = None
+        if unique:
+            if unique == b"-":
+                # `-` coalesces on the payload; with no payload it is like no unique at all.
+                key = (name, None, data) if data else None
+            else:
+                key = (name, unique)
+        if key is not None:
+            existing = self.uniques.get(key)
+            if existing is not None:
+                if client is None:
+                    existing.background = True
+                else:
+                    self._attach(client, existing)
+                return existing
+        limit = function.max_queue[priority]
+        if limit and function.total >= limit:
+            raise QUEUE_FULL
+        handle = b"%s:%d" % (self.options.handle_prefix, next(self._counter))
+        job = Job(handle, function, unique, data, priority, client is None, when, reducer, key)
+        self.jobs[handle] = job
+        if key is not None:
+            self.uniques[key] = job
+        if client is not None:
+            self._attach(client, job)
+        function.queued[priority] += 1
+        if when and when > self.scheduler.time():
+            job.state = JobState.SCHEDULED
+            heapq.heappush(self._scheduled, (when, next(self._schedule_seq), job))
+            self._arm_epoch_timer()
+        else:
+            function.queues[priority].append(job)
+            if function.sleepers:
+                self._wake(function, self.options.worker_wakeup)
+        return job
+
+    def _attach(self, client: ClientSession, job: Job) -> None:
+        job.listeners.append(client)
+        client.jobs[job] = client.jobs.get(job, 0) + 1
+
+    # ---------------------------------------------------------------- epoch jobs
+
+    def _arm_epoch_timer(self) -> None:
+        while self._scheduled and self._scheduled[0][2].state is not JobState.SCHEDULED:
+            heapq.heappop(self._scheduled)
+        if not self._scheduled:
+            return
+        due = self._scheduled[0][0]
+        if self._epoch_timer is not None:
+            if self._epoch_timer_at <= due:
+                return
+            self._epoch_timer.cancel()  # type: ignore[attr-defined]
+        delay = max(0.0, due - self.scheduler.time())
+        self._epoch_timer = self.scheduler.call_later(delay, self._release_due_jobs)
+        self._epoch_timer_at = due
+
+    def _release_due_jobs(self) -> None:
+        self._epoch_timer = None
+        now = self.scheduler.time()
+        woken: dict[Function, int] = {}
+        while self._scheduled and self._scheduled[0][0] <= now:
+            _, _, job = heapq.heappop(self._scheduled)
+            if job.state is not JobState.SCHEDULED:
+                continue
+            job.state = JobState.QUEUED
+            job.function.queues[job.priority].append(job)
+            woken[job.function] = woken.get(job.function, 0) + 1
+        for function, count in woken.items():
+            wakeup = self.options.worker_wakeup
+            self._wake(function, 0 if wakeup == 0 else wakeup * count)
+        self._arm_epoch_timer()
+
+    # ---------------------------------------------------------------- workers
+
+    def can_do(self, worker: WorkerSession, name: bytes, timeout_ms: int = 0) -> None:
+        function = self.function(name)
+        worker.records.append(name)
+        function.records[worker] = function.records.get(worker, 0) + 1
+        if function not in worker.abilities:
+            worker.order.append(function)
+            if worker.asleep and not worker.noop_sent:
+                function.sleepers[worker] = None
+        if 0 < timeout_ms < MIN_TIMEOUT_MS:
+            timeout_ms = MIN_TIMEOUT_MS
+        worker.abilities[function] = max(timeout_ms, 0)
+
+    def cant_do(self, worker: WorkerSession, name: bytes) -> None:
+        function = self.functions.get(name)
+        if function is None or function not in worker.abilities:
+            return
+        self._forget_ability(worker, function)
+        worker.records = [record for record in worker.records if record != name]
+
+    def reset_abilities(self, worker: WorkerSession) -> None:
+        for function in list(worker.order):
+            self._forget_ability(worker, function)
+        worker.records.clear()
+
+    def _forget_ability(self, worker: WorkerSession, function: Function) -> None:
+        del worker.abilities[function]
+        worker.order.remove(function)
+        function.records.pop(worker, None)
+        function.sleepers.pop(worker, None)
+        for job in [job for job in worker.assigned.values() if job.function is function]:
+            del worker.assigned[job.handle]
+            self._requeue(job)
+
+    def set_client_id(self, worker: WorkerSession, client_id: bytes) -> None:
+        worker.client_id = client_id[:127]
+
+    def pre_sleep(self, worker: WorkerSession) -> None:
+        for function in worker.order:
+            if function.has_runnable():
+                worker.noop_sent = True
+                worker.endpoint.wake()
+                return
+        worker.asleep = True
+        worker.noop_sent = False
+        for function in worker.order:
+            function.sleepers[worker] = None
+
+    def grab(self, worker: WorkerSession) -> Job | None:
+        """Take the best runnable job for this worker and assign it, in one step.
+
+        Priority is global across the worker's functions (HIGH of any before NORMAL of any);
+        within a priority the functions take turns, starting after the one that last
+        yielded a job.
+        """
+        if worker.asleep:
+            self._stop_sleeping(worker)
+        worker.noop_sent = False
+        order = worker.order
+        count = len(order)
+        if count == 0:
+            return None
+        start = worker.rotation
+        for priority in PRIORITIES:
+            for step in range(count):
+                index = (start + step) % count if count > 1 else 0
+                function = order[index]
+                job = function.head(priority)
+                if job is None:
+                    continue
+                function.queues[priority].popleft()
+                worker.rotation = index + 1
+                self._assign(worker, job)
+                return job
+        return None
+
+    def _stop_sleeping(self, worker: WorkerSession) -> None:
+        worker.asleep = False
+        for function in worker.order:
+            function.sleepers.pop(worker, None)
+
+    def _assign(self, worker: WorkerSession, job: Job) -> None:
+        function = job.function
+        function.queued[job.priority] -= 1
+        function.running += 1
+        job.state = JobState.RUNNING
+        job.worker = worker
+        worker.assigned[job.handle] = job
+        timeout_ms = worker.abilities.get(function, 0)
+        if timeout_ms:
+            job.timer = self.scheduler.call_later(
+                timeout_ms / 1000.0, lambda: self._timed_out(worker, job)
+            )
+        # Keep the pool moving: while work remains, one more sleeper gets a NOOP.
+        if function.sleepers and function.has_runnable():
+            self._wake(function, 1)
+
+    def _timed_out(self, worker: WorkerSession, job: Job) -> None:
+        job.timer = None
+        if worker.assigned.get(job.handle) is job:
+            log.info("job %s timed out; requeued", job.handle.decode(errors="replace"))
+            del worker.assigned[job.handle]
+            self._requeue(job)
+
+    def _wake(self, function: Function, limit: int) -> None:
+        sleepers = function.sleepers
+        woken = 0
+        while sleepers and (limit == 0 or woken < limit):
+            worker = next(iter(sleepers))
+            self._stop_sleeping(worker)
+            worker.noop_sent = True
+            worker.endpoint.wake()
+            woken += 1
+
+    # ---------------------------------------------------------------- work results
+
+    def _held(self, worker: WorkerSession, handle: bytes) -> Job:
+        job = worker.assigned.get(handle)
+        if job is None:
+            raise JobNotFound(handle)
+        return job
+
+    def work_data(self, worker: WorkerSession, handle: bytes, data: bytes) -> None:
+        job = self._held(worker, handle)
+        for client in job.listeners:
+            client.endpoint.work_data(job, data)
+
+    def work_warning(self, worker: WorkerSession, handle: bytes, data: bytes) -> None:
+        job = self._held(worker, handle)
+        for client in job.listeners:
+            client.endpoint.work_warning(job, data)
+
+    def work_status(
+        self, worker: WorkerSession, handle: bytes, numerator: bytes, denominator: bytes
+    ) -> None:
+        job = self._held(worker, handle)
+        job.numerator = _atoi_u32(numerator)
+        job.denominator = _atoi_u32(denominator)
+        for client in job.listeners:
+            client.endpoint.work_status(job, numerator, denominator)
+
+    def work_complete(self, worker: WorkerSession, handle: bytes, data: bytes) -> None:
+        job = self._end_assignment(worker, handle)
+        for client in job.listeners:
+            client.endpoint.work_complete(job, data)
+        self._finish(job)
+
+    def work_fail(self, worker: WorkerSession, handle: bytes) -> None:
+        job = self._end_assignment(worker, handle)
+        for client in job.listeners:
+            client.endpoint.work_fail(job)
+        self._finish(job)
+
+    def work_exception(self, worker: WorkerSession, handle: bytes, data: bytes) -> None:
+        job = self._end_assignment(worker, handle)
+        for client in job.listeners:
+            if client.endpoint.exceptions:
+                client.endpoint.work_exception(job, data)
+            else:
+                client.endpoint.work_fail(job)
+        self._finish(job)
+
+    def _end_assignment(self, worker: WorkerSession, handle: bytes) -> Job:
+        job = worker.assigned.pop(handle, None)
+        if job is None:
+            raise JobNotFound(handle)
+        if job.timer is not None:
+            job.timer.cancel()
+            job.timer = None
+        job.function.running -= 1
+        job.worker = None
+        return job
+
+    def _finish(self, job: Job) -> None:
+        """Forget a job that left the queue and no worker holds."""
+        for client in job.listeners:
+            client.jobs.pop(job, None)
+        job.listeners = []
+        job.state = JobState.DONE
+        if self.jobs.get(job.handle) is job:
+            del self.jobs[job.handle]
+        if job.key is not None and self.uniques.get(job.key) is job:
+            del self.uniques[job.key]
+        job.data = b""
+
+    def _requeue(self, job: Job) -> None:
+        """A worker lost a job (disconnect, CANT_DO, timeout): retry it or drop it."""
+        if job.timer is not None:
+            job.timer.cancel()
+            job.timer = None
+        function = job.function
+        function.running -= 1
+        job.worker = None
+        if job.state is JobState.CANCELLED or (not job.listeners and not job.background):
+            self._finish(job)
+            return
+        job.retries += 1
+        limit = self.options.job_retries
+        if limit and job.retries >= limit:
+            log.info(
+                "job %s dropped after %d attempts", job.handle.decode(errors="replace"), limit
+            )
+            for client in job.listeners:
+                client.endpoint.work_fail(job)
+            self._finish(job)
+            return
+        job.numerator = job.denominator = 0
+        job.state = JobState.QUEUED
+        function.queued[job.priority] += 1
+        function.queues[job.priority].append(job)
+        if function.sleepers:
+            self._wake(function, self.options.worker_wakeup)
+
+    # ---------------------------------------------------------------- disconnects
+
+    def client_gone(self, client: ClientSession) -> None:
+        """Detach a client from its jobs; abandon queued jobs nobody else wants."""
+        jobs = client.jobs
+        client.jobs = {}
+        for job in jobs:
+            job.listeners = [other for other in job.listeners if other is not client]
+            if job.listeners or job.background:
+                continue
+            if job.state is JobState.QUEUED:
+                job.function.queued[job.priority] -= 1
+                self._finish(job)
+                job.function.compact(job.priority)
+            # A running job keeps running: a later submit of the same unique may still join
+            # it, and its worker's report must not be refused. It is dropped at the end.
+
+    def worker_gone(self, worker: WorkerSession) -> None:
+        """Requeue every job the worker held and forget its registrations."""
+        was_woken = worker.noop_sent
+        functions = list(worker.order)
+        jobs = list(worker.assigned.values())
+        worker.assigned.clear()
+        for function in functions:
+            function.records.pop(worker, None)
+            function.sleepers.pop(worker, None)
+        worker.order = []
+        worker.abilities = {}
+        worker.records = []
+        for job in jobs:
+            self._requeue(job)
+        if was_woken:
+            # Its NOOP is wasted: pass the wake-up on so queued work is not left waiting.
+            for function in functions:
+                if function.sleepers and function.has_runnable():
+                    self._wake(function, 1)
+
+    # ---------------------------------------------------------------- queries
+
+    def status(self, handle: bytes) -> JobStatus:
+        job = self.jobs.get(handle)
+        if job is None:
+            return UNKNOWN_STATUS
+        return self._status(job)
+
+    def status_unique(self, unique: bytes) -> JobStatus:
+        """Status by unique alone, across every function (as GET_STATUS_UNIQUE asks)."""
+        job = self.find_unique(unique)
+        return UNKNOWN_STATUS if job is None else self._status(job)
+
+    def find_unique(self, unique: bytes) -> Job | None:
+        if not unique:
+            return None
+        for name in self.functions:
+            job = self.uniques.get((name, unique))
+            if job is not None:
+                return job
+        return None
+
+    def _status(self, job: Job) -> JobStatus:
+        return JobStatus(
+            True,
+            job.state is JobState.RUNNING,
+            job.numerator,
+            job.denominator,
+            len(job.listeners),
+        )
+
+    def iter_jobs(self) -> Iterator[Job]:
+        return iter(list(self.jobs.values()))
+
+    # ---------------------------------------------------------------- admin
+
+    def cancel(self, handle: bytes) -> bool:
+        """Admin cancel: fail the job to its listeners once, and make sure it never runs.
+
+        A worker that holds the job is told (job_cancelled) and its result is discarded.
+        """
+        job = self.jobs.get(handle)
+        if job is None:
+            return False
+        for client in job.listeners:
+            client.endpoint.work_fail(job)
+            client.jobs.pop(job, None)
+        job.listeners = []
+        if job.state is JobState.RUNNING:
+            job.state = JobState.CANCELLED
+            del self.jobs[job.handle]
+            if job.key is not None and self.uniques.get(job.key) is job:
+                del self.uniques[job.key]
+            assert job.worker is not None
+            job.worker.endpoint.job_cancelled(job)
+        else:
+            job.function.queued[job.priority] -= 1
+            self._finish(job)
+            job.function.compact(job.priority)
+        return True
+
+    def drop_function(self, name: bytes) -> str:
+        """Remove a function record; returns "ok", "missing", "busy" or "queued"."""
+        function = self.functions.get(name)
+        if function is None:
+            lowered = name.lower()
+            function = next((f for n, f in self.functions.items() if n.lower() == lowered), None)
+        if function is None:
+            return "missing"
+        if function.records or function.running:
+            return "busy"
+        if any(function.queued):
+            return "queued"
+        del self.functions[function.name]
+        return "ok"
+
+    def set_max_queue(self, name: bytes, limits: tuple[int, int, int]) -> None:
+        function = self.functions.get(name)
+        if function is not None:
+            function.max_queue = [max(0, limit) for limit in limits]
+
+
+def _atoi_u32(text: bytes) -> int:
+    """C atoi, as gearmand reads WORK_STATUS numbers, kept to an unsigned 32-bit value."""
+    text = text.lstrip(b" \t\n\r\v\f")
+    sign = 1
+    if text[:1] in (b"-", b"+"):
+        sign = -1 if text[:1] == b"-" else 1
+        text = text[1:]
+    digits = 0
+    for index, char in enumerate(text):
+        if not 0x30 <= char <= 0x39:
+            text = text[:index]
+            break
+    if text:
+        digits = int(text)
+    return (sign * digits) & 0xFFFFFFFF

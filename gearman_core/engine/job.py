@@ -1,0 +1,141 @@
+"""Jobs and the functions that queue them."""
+
+from __future__ import annotations
+
+from collections import deque
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .sessions import ClientSession, WorkerSession
+
+
+class Priority(IntEnum):
+    HIGH = 0
+    NORMAL = 1
+    LOW = 2
+
+
+PRIORITIES = (Priority.HIGH, Priority.NORMAL, Priority.LOW)
+
+
+class JobState(IntEnum):
+    QUEUED = 0  # runnable, waiting in its function's queue
+    SCHEDULED = 1  # an epoch job whose time has not come; counted as queued
+    RUNNING = 2  # held by a worker
+    CANCELLED = 3  # cancelled by an admin while a worker held it; its result is dropped
+    DONE = 4  # finished, dropped or abandoned; any queue entry left is a tombstone
+
+
+class Job:
+    """One unit of work. Identity is the object; ``handle`` names it on the wire."""
+
+    __slots__ = (
+        "background",
+        "data",
+        "denominator",
+        "function",
+        "handle",
+        "key",
+        "listeners",
+        "numerator",
+        "priority",
+        "reducer",
+        "retries",
+        "state",
+        "timer",
+        "unique",
+        "when",
+        "worker",
+    )
+
+    def __init__(
+        self,
+        handle: bytes,
+        function: Function,
+        unique: bytes,
+        data: bytes,
+        priority: int,
+        background: bool,
+        when: float,
+        reducer: bytes | None,
+        key: object,
+    ) -> None:
+        self.handle = handle
+        self.function = function
+        self.unique = unique
+        self.data = data
+        self.priority = priority
+        # True once any background submitter shares this job: then no client disconnect
+        # may abandon it.
+        self.background = background
+        self.when = when
+        self.reducer = reducer
+        self.key = key  # coalescing key in the engine's unique table, or None
+        self.listeners: list[ClientSession] = []  # one entry per foreground submit
+        self.worker: WorkerSession | None = None
+        self.numerator = 0
+        self.denominator = 0
+        self.retries = 0  # times requeued after a lost worker or a timeout
+        self.state = JobState.QUEUED
+        self.timer: Any = None  # the CAN_DO_TIMEOUT timer of the current assignment
+
+    def __repr__(self) -> str:
+        return f"<Job {self.handle!r} {self.function.name!r} {self.state.name}>"
+
+
+class Function:
+    """A function name: its three priority queues, its workers, and its limits."""
+
+    __slots__ = ("max_queue", "name", "queued", "queues", "records", "running", "sleepers")
+
+    def __init__(self, name: bytes) -> None:
+        self.name = name
+        # Runnable jobs in FIFO order per priority. Entries whose job left the QUEUED state
+        # are tombstones, skipped (and dropped) when reached.
+        self.queues: tuple[deque[Job], deque[Job], deque[Job]] = (deque(), deque(), deque())
+        # Live queued jobs per priority, scheduled epoch jobs included (as gearmand counts).
+        self.queued = [0, 0, 0]
+        self.running = 0
+        # Worker registrations: a worker that sent CAN_DO twice counts twice, as in gearmand.
+        self.records: dict[WorkerSession, int] = {}
+        # Sleeping workers that may take this function's jobs and have not been sent a NOOP
+        # yet, oldest sleeper first, which spreads wake-ups across the pool.
+        self.sleepers: dict[WorkerSession, None] = {}
+        self.max_queue = [0, 0, 0]
+
+    @property
+    def total(self) -> int:
+        return self.queued[0] + self.queued[1] + self.queued[2] + self.running
+
+    @property
+    def worker_count(self) -> int:
+        return sum(self.records.values())
+
+    def head(self, priority: int) -> Job | None:
+        """The first runnable job of a priority, dropping tombstones on the way."""
+        queue = self.queues[priority]
+        while queue:
+            job = queue[0]
+            if job.state is JobState.QUEUED:
+                return job
+            queue.popleft()
+        return None
+
+    def has_runnable(self) -> bool:
+        return (
+            self.head(Priority.HIGH) is not None
+            or self.head(Priority.NORMAL) is not None
+            or self.head(Priority.LOW) is not None
+        )
+
+    def compact(self, priority: int) -> None:
+        """Drop tombstones when they outnumber live entries (many abandoned jobs)."""
+        queue = self.queues[priority]
+        if len(queue) > 64 and len(queue) > 2 * self.queued[priority]:
+            live = [job for job in queue if job.state is JobState.QUEUED]
+            queue.clear()
+            queue.extend(live)
+
+    def __repr__(self) -> str:
+        return f"<Function {self.name!r}>"
