@@ -161,7 +161,8 @@ class Engine:
             if self._epoch_timer_at <= due:
                 return
             self._epoch_timer.cancel()  # type: ignore[attr-defined]
-        delay = max(0.0, due - self.scheduler.time())
+        # Far-future jobs re-arm once a day rather than trusting one enormous timer.
+        delay = min(max(0.0, due - self.scheduler.time()), 86400.0)
         self._epoch_timer = self.scheduler.call_later(delay, self._release_due_jobs)
         self._epoch_timer_at = due
 
@@ -381,9 +382,7 @@ class Engine:
         job.retries += 1
         limit = self.options.job_retries
         if limit and job.retries >= limit:
-            log.info(
-                "job %s dropped after %d attempts", job.handle.decode(errors="replace"), limit
-            )
+            log.info("job %s dropped after %d attempts", job.handle.decode(errors="replace"), limit)
             for client in job.listeners:
                 client.endpoint.work_fail(job)
             self._finish(job)

@@ -115,6 +115,9 @@ class Decoder:
                         need = n - pos + 1
                         break
                     line_end = nl - 1 if nl > pos and buf[nl - 1] == 0x0D else nl
+                    if line_end - pos > self.max_line:
+                        # One byte over with a bare LF: the window above leaves room for a CR.
+                        raise LineTooLong(self.max_line)
                     events.append(AdminLine(bytes(buf[pos:line_end])))
                     pos = nl + 1
         except ProtocolError as error:

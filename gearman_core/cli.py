@@ -1,0 +1,76 @@
+"""The `geargate` command."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import resource
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .config import Config, build_parser, parse_serve_args
+from .logs import LogTarget
+from .server.server import GearmanServer, write_pid_file
+
+log = logging.getLogger("geargate")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "serve":
+        return serve(parse_serve_args(args[1:]))
+    parser = build_parser()
+    parser.parse_args(args)
+    parser.print_help()
+    return 2
+
+
+def serve(config: Config) -> int:
+    target = LogTarget(config.log_file, config.verbose)
+    _raise_file_limit(config.file_descriptors)
+    if config.threads is not None:
+        log.info("--threads %d ignored: one event loop owns all queue state", config.threads)
+    try:
+        import uvloop
+    except ImportError:
+        runner = asyncio.run
+    else:
+        runner = uvloop.run
+    try:
+        runner(_serve(config, target))
+    except OSError as error:
+        log.critical("cannot start: %s", error)
+        print(f"geargate: cannot start: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _serve(config: Config, target: LogTarget) -> None:
+    loop = asyncio.get_running_loop()
+    server = GearmanServer(config, loop)
+    await server.start()
+    server.install_signal_handlers(target.reopen)
+    if config.pid_file:
+        write_pid_file(config.pid_file)
+    try:
+        await server.wait_stopped()
+    finally:
+        if config.pid_file:
+            with contextlib.suppress(OSError):
+                os.unlink(config.pid_file)
+    log.warning("geargate %s stopped", __version__)
+
+
+def _raise_file_limit(wanted: int) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if wanted == 0 else wanted
+    if hard != resource.RLIM_INFINITY:
+        target = min(target, hard)
+    if target > soft:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError) as error:
+            log.warning("cannot raise the open-file limit to %d: %s", target, error)

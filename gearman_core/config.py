@@ -1,0 +1,274 @@
+"""Server configuration and the gearmand-compatible command line that fills it."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__
+from .protocol.codec import DEFAULT_MAX_BODY
+
+DEFAULT_PORT = 4730
+DEFAULT_WORKER_WAKEUP = 2
+VERBOSE_LEVELS = ("FATAL", "ALERT", "CRITICAL", "ERROR", "WARNING", "NOTICE", "INFO", "DEBUG")
+
+
+@dataclass(slots=True)
+class Config:
+    port: int = DEFAULT_PORT
+    listen: str | None = None
+    backlog: int = 32
+    job_retries: int = 0
+    worker_wakeup: int = DEFAULT_WORKER_WAKEUP
+    exceptions: bool = False
+    job_handle_prefix: str = ""
+    log_file: str = "stderr"
+    verbose: str = "ERROR"
+    pid_file: str | None = None
+    keepalive: bool = False
+    keepalive_idle: int = -1
+    keepalive_interval: int = -1
+    keepalive_count: int = -1
+    max_packet_size: int = DEFAULT_MAX_BODY
+    admin_shutdown: bool = False
+    file_descriptors: int = 0
+    threads: int | None = None
+    round_robin: bool = False
+
+    @property
+    def handle_prefix(self) -> bytes:
+        prefix = self.job_handle_prefix or f"H:{socket.gethostname()}"
+        return prefix.encode()
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=34, width=100)
+
+
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
+def _verbose(text: str) -> str:
+    level = text.upper()
+    if level not in VERBOSE_LEVELS:
+        raise argparse.ArgumentTypeError(f"one of {', '.join(VERBOSE_LEVELS)}")
+    return level
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="geargate",
+        description="geargate: a Gearman job server that gearmand's clients and workers use as is.",
+        formatter_class=_HelpFormatter,
+    )
+    parser.add_argument("-V", "--version", action="version", version=f"geargate {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    serve = commands.add_parser(
+        "serve",
+        help="run the job server",
+        description=(
+            "Run the Gearman job server. The options are gearmand's, so existing scripts\n"
+            "and unit files keep working; options that only make sense for gearmand's threads\n"
+            "are accepted and ignored."
+        ),
+        formatter_class=_HelpFormatter,
+    )
+    add_serve_options(serve)
+    return parser
+
+
+def add_serve_options(p: argparse.ArgumentParser) -> None:
+    net = p.add_argument_group("network")
+    net.add_argument(
+        "-p",
+        "--port",
+        type=int,
+        default=None,
+        help=f"TCP port for the Gearman protocol and admin commands (default {DEFAULT_PORT}, "
+        "or $GEARMAND_PORT)",
+    )
+    net.add_argument(
+        "-L",
+        "--listen",
+        default=None,
+        metavar="ADDRESS",
+        help="address or host name to listen on; every address it resolves to (IPv4 and IPv6) "
+        "is bound (default: all interfaces)",
+    )
+    net.add_argument("-b", "--backlog", type=int, default=32, help="listen backlog (default 32)")
+    net.add_argument(
+        "--keepalive",
+        action="store_true",
+        help="apply the --keepalive-* settings to accepted sockets (SO_KEEPALIVE is always on)",
+    )
+    net.add_argument(
+        "--keepalive-idle",
+        type=int,
+        default=-1,
+        metavar="SECONDS",
+        help="idle time before the first probe (default: the OS's)",
+    )
+    net.add_argument(
+        "--keepalive-interval",
+        type=int,
+        default=-1,
+        metavar="SECONDS",
+        help="time between probes (default: the OS's)",
+    )
+    net.add_argument(
+        "--keepalive-count",
+        type=int,
+        default=-1,
+        metavar="N",
+        help="failed probes before the peer is dropped (default: the OS's)",
+    )
+    net.add_argument(
+        "--max-packet-size",
+        type=_non_negative,
+        default=DEFAULT_MAX_BODY,
+        metavar="BYTES",
+        help="largest packet body accepted; a larger declared length closes the connection "
+        f"after an ERROR (default {DEFAULT_MAX_BODY})",
+    )
+    net.add_argument(
+        "-f",
+        "--file-descriptors",
+        type=_non_negative,
+        default=0,
+        metavar="N",
+        help="raise the open-file limit to N (default: raise the soft limit to the hard limit)",
+    )
+
+    jobs = p.add_argument_group("jobs")
+    jobs.add_argument(
+        "-j",
+        "--job-retries",
+        type=_non_negative,
+        default=0,
+        metavar="N",
+        help="attempts per job before a job whose worker keeps disconnecting or timing out is "
+        "dropped (its clients get WORK_FAIL); 0 = unlimited, as in every released gearmand",
+    )
+    jobs.add_argument(
+        "-w",
+        "--worker-wakeup",
+        type=_non_negative,
+        default=DEFAULT_WORKER_WAKEUP,
+        metavar="N",
+        help="sleeping workers woken (NOOP) per new job; each assignment wakes one more while "
+        f"work remains; 0 = wake every sleeping worker (default {DEFAULT_WORKER_WAKEUP})",
+    )
+    jobs.add_argument(
+        "--exceptions",
+        action="store_true",
+        help="every connection starts with the `exceptions` option on",
+    )
+    jobs.add_argument(
+        "--job-handle-prefix",
+        default="",
+        metavar="PREFIX",
+        help="job handles are PREFIX:<n> (default H:<hostname>)",
+    )
+
+    admin = p.add_argument_group("administration")
+    admin.add_argument(
+        "--admin-shutdown",
+        action="store_true",
+        help="accept the admin commands `shutdown` and `shutdown graceful` from loopback "
+        "peers (off by default, as in gearmand >= 1.1.15)",
+    )
+    admin.add_argument(
+        "-l",
+        "--log-file",
+        default="stderr",
+        metavar="FILE",
+        help="log file, or `stderr`, or `none` (default stderr); SIGHUP reopens it",
+    )
+    admin.add_argument(
+        "--verbose",
+        type=_verbose,
+        default="ERROR",
+        metavar="LEVEL",
+        help=f"log level: {', '.join(VERBOSE_LEVELS)} (default ERROR)",
+    )
+    admin.add_argument(
+        "-P", "--pid-file", default=None, metavar="FILE", help="write the process id to FILE"
+    )
+    admin.add_argument(
+        "--config-file",
+        default=None,
+        metavar="FILE",
+        help="read more options from FILE (whitespace-separated, as on the command line; "
+        "the command line wins)",
+    )
+
+    compat = p.add_argument_group("accepted for gearmand compatibility, no effect")
+    compat.add_argument(
+        "-t",
+        "--threads",
+        type=int,
+        default=None,
+        help="geargate runs one event loop that owns all queue state; there are no I/O threads",
+    )
+    compat.add_argument(
+        "-R",
+        "--round-robin",
+        action="store_true",
+        help="always on: a worker's functions take turns (as in gearmand 2.0)",
+    )
+
+
+def _config_file_tokens(path: str) -> list[str]:
+    text = Path(path).read_text(encoding="utf-8")
+    tokens: list[str] = []
+    for line in text.splitlines():
+        tokens.extend(shlex.split(line, comments=True))
+    return tokens
+
+
+def parse_serve_args(argv: Sequence[str]) -> Config:
+    """Parse `serve` options (with --config-file merged in) into a Config."""
+    parser = argparse.ArgumentParser(prog="geargate serve", formatter_class=_HelpFormatter)
+    add_serve_options(parser)
+    args = parser.parse_args(list(argv))
+    if args.config_file:
+        try:
+            tokens = _config_file_tokens(args.config_file)
+        except OSError as error:
+            parser.error(f"cannot read --config-file: {error}")
+        args = parser.parse_args([*tokens, *argv])
+    port = args.port
+    if port is None:
+        env_port = os.environ.get("GEARMAND_PORT", "")
+        port = int(env_port) if env_port.isdigit() else DEFAULT_PORT
+    return Config(
+        port=port,
+        listen=args.listen,
+        backlog=args.backlog,
+        job_retries=args.job_retries,
+        worker_wakeup=args.worker_wakeup,
+        exceptions=args.exceptions,
+        job_handle_prefix=args.job_handle_prefix,
+        log_file=args.log_file,
+        verbose=args.verbose,
+        pid_file=args.pid_file,
+        keepalive=args.keepalive,
+        keepalive_idle=args.keepalive_idle,
+        keepalive_interval=args.keepalive_interval,
+        keepalive_count=args.keepalive_count,
+        max_packet_size=args.max_packet_size,
+        admin_shutdown=args.admin_shutdown,
+        file_descriptors=args.file_descriptors,
+        threads=args.threads,
+        round_robin=args.round_robin,
+    )

@@ -1,0 +1,473 @@
+"""One Gearman TCP connection: an asyncio.Protocol that adapts the wire to the engine.
+
+A connection is both a client endpoint and a worker endpoint, since Gearman lets any
+connection submit and work. Replies are collected per connection and written once per turn
+of the event loop. The outbound buffer is bounded: past the transport's high-water mark the
+connection stops reading (its peer gets no more replies until it drains them), and a peer
+whose pending output still grows past the hard limit is disconnected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
+
+from ..engine import (
+    MAX_UNIQUE,
+    ClientSession,
+    Job,
+    JobNotFound,
+    Priority,
+    SubmitError,
+    WorkerSession,
+)
+from ..engine.engine import UNKNOWN_STATUS
+from ..protocol import AdminLine, PacketTooLarge, ProtocolError
+from ..protocol.packets import (
+    NO_JOB_PACKET,
+    NOOP_PACKET,
+    PacketType,
+    encode_res,
+    error_packet,
+)
+from .admin import run_admin_command
+from .numbers import c_strtoll
+
+if TYPE_CHECKING:
+    from .server import GearmanServer
+
+log = logging.getLogger("geargate.connection")
+
+P = PacketType
+
+ERR_INVALID_COMMAND = error_packet(b"INVALID_COMMAND", b"Command not expected")
+ERR_INVALID_MAGIC = error_packet(b"INVALID_MAGIC", b"Request magic expected")
+ERR_UNKNOWN_OPTION = error_packet(b"UNKNOWN_OPTION", b"Server does not recognize given option")
+ERR_NOT_FOUND_DATA = error_packet(b"JOB_NOT_FOUND", b"Job does not exist on server")
+ERR_NOT_FOUND_RESULT = error_packet(b"JOB_NOT_FOUND", b"Job given in work result not found")
+ERR_NOT_FOUND_EXCEPTION = error_packet(
+    b"JOB_NOT_FOUND", b"An exception was received for a job that does not exist"
+)
+ERR_HANDLE_TOO_LARGE = error_packet(
+    b"ARGUMENT_TOO_LARGE",
+    b"Error occurred due to GEARMAND_JOB_HANDLE_SIZE being too small from snprintf",
+)
+ERR_PACKET_TOO_LARGE = error_packet(
+    b"ARGUMENT_TOO_LARGE", b"Packet exceeds the server's size limit"
+)
+ERR_EPOCH_RANGE = error_packet(b"INVALID_ARGUMENT", b"Epoch time out of range")
+
+MAX_HANDLE = 64
+MAX_TIMEOUT_MS = 2**31 - 1
+
+
+class Connection(asyncio.Protocol):
+    def __init__(self, server: GearmanServer) -> None:
+        self.server = server
+        self.engine = server.engine
+        self.decoder = server.new_decoder()
+        self.transport: asyncio.Transport | None = None
+        self.peer = "-"
+        self.fd = -1
+        self.exceptions = server.config.exceptions
+        self.client: ClientSession | None = None
+        self.worker: WorkerSession | None = None
+        self._out: list[bytes] = []
+        self._out_size = 0
+        self._dirty = False
+        self._closed = False
+
+    # ---------------------------------------------------------------- asyncio.Protocol
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports do not subclass asyncio.Transport, but behave as one.
+        transport = cast(asyncio.Transport, transport)
+        self.transport = transport
+        sock = transport.get_extra_info("socket")
+        peername = transport.get_extra_info("peername")
+        if peername:
+            self.peer = str(peername[0])
+        if sock is not None:
+            self.fd = sock.fileno()
+            self.server.tune_socket(sock)
+        transport.set_write_buffer_limits(high=self.server.write_high_water)
+        self.server.connections[self] = None
+
+    def data_received(self, data: bytes) -> None:
+        for event in self.decoder.feed(data):
+            if type(event) is AdminLine:
+                reply = run_admin_command(self.server, self, event.line)
+                if reply is None:
+                    self.abort("admin command asked to close")
+                    return
+                self.send(reply)
+            elif isinstance(event, ProtocolError):
+                self._protocol_error(event)
+                return
+            else:
+                ptype, args, is_request = event  # type: ignore[misc]
+                if not is_request:
+                    self.send(ERR_INVALID_MAGIC)
+                    continue
+                handler = _HANDLERS[ptype] if ptype < len(_HANDLERS) else None
+                if handler is None:
+                    self.send(ERR_INVALID_COMMAND)
+                else:
+                    handler(self, args)
+                if self._closed:
+                    return
+        self.flush()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._closed = True
+        self._out.clear()
+        self.server.connections.pop(self, None)
+        if self.client is not None:
+            self.engine.client_gone(self.client)
+            self.client = None
+        if self.worker is not None:
+            self.engine.worker_gone(self.worker)
+            self.worker = None
+
+    def pause_writing(self) -> None:
+        # The peer is not reading its replies: stop reading its requests until it does.
+        if self.transport is not None and not self._closed:
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self.transport is not None and not self._closed:
+            self.transport.resume_reading()
+
+    # ---------------------------------------------------------------- output
+
+    def send(self, packet: bytes) -> None:
+        if self._closed:
+            return
+        self._out.append(packet)
+        self._out_size += len(packet)
+        if not self._dirty:
+            self._dirty = True
+            self.server.mark_dirty(self)
+
+    def flush(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        out = self._out
+        if not out or self._closed or self.transport is None:
+            out.clear()
+            self._out_size = 0
+            return
+        data = out[0] if len(out) == 1 else b"".join(out)
+        out.clear()
+        self._out_size = 0
+        transport = self.transport
+        transport.write(data)
+        if transport.get_write_buffer_size() > self.server.output_limit:
+            self.abort(
+                f"peer left {transport.get_write_buffer_size()} bytes unread, "
+                f"over the {self.server.output_limit} byte limit"
+            )
+
+    def abort(self, reason: str) -> None:
+        if self._closed:
+            return
+        log.warning("closing connection from %s (fd %d): %s", self.peer, self.fd, reason)
+        self._closed = True
+        self._out.clear()
+        if self.transport is not None:
+            self.transport.abort()
+
+    def close_after_flush(self, reason: str) -> None:
+        if self._closed:
+            return
+        log.warning("closing connection from %s (fd %d): %s", self.peer, self.fd, reason)
+        self._dirty = True
+        self.flush()
+        self._closed = True
+        if self.transport is not None:
+            self.transport.close()
+
+    def _protocol_error(self, error: ProtocolError) -> None:
+        if isinstance(error, PacketTooLarge):
+            self.send(ERR_PACKET_TOO_LARGE)
+        self.close_after_flush(str(error))
+
+    # ---------------------------------------------------------------- endpoints
+
+    def _client(self) -> ClientSession:
+        client = self.client
+        if client is None:
+            client = self.client = self.engine.new_client(self)
+        return client
+
+    def _worker(self) -> WorkerSession:
+        worker = self.worker
+        if worker is None:
+            worker = self.worker = self.engine.new_worker(self)
+        return worker
+
+    # ClientEndpoint
+    def work_data(self, job: Job, data: bytes) -> None:
+        self.send(encode_res(P.WORK_DATA, job.handle + b"\0" + data))
+
+    def work_warning(self, job: Job, data: bytes) -> None:
+        self.send(encode_res(P.WORK_WARNING, job.handle + b"\0" + data))
+
+    def work_status(self, job: Job, numerator: bytes, denominator: bytes) -> None:
+        self.send(encode_res(P.WORK_STATUS, b"\0".join((job.handle, numerator, denominator))))
+
+    def work_complete(self, job: Job, data: bytes) -> None:
+        self.send(encode_res(P.WORK_COMPLETE, job.handle + b"\0" + data))
+
+    def work_fail(self, job: Job) -> None:
+        self.send(encode_res(P.WORK_FAIL, job.handle))
+
+    def work_exception(self, job: Job, data: bytes) -> None:
+        self.send(encode_res(P.WORK_EXCEPTION, job.handle + b"\0" + data))
+
+    # WorkerEndpoint
+    def wake(self) -> None:
+        self.send(NOOP_PACKET)
+
+    def job_cancelled(self, job: Job) -> None:
+        # Gearman has no packet to tell a worker; its result will be dropped quietly.
+        pass
+
+    # ---------------------------------------------------------------- requests
+
+    def _submit(self, args: tuple[bytes, ...], priority: int, background: bool) -> None:
+        name, unique, data = args
+        try:
+            job = self.engine.submit(
+                None if background else self._client(), name, unique, data, priority
+            )
+        except SubmitError as error:
+            self.send(error_packet(error.code, error.text))
+            return
+        self.send(encode_res(P.JOB_CREATED, job.handle))
+
+    def on_submit_job(self, args: tuple[bytes, ...]) -> None:
+        self._submit(args, Priority.NORMAL, False)
+
+    def on_submit_job_bg(self, args: tuple[bytes, ...]) -> None:
+        self._submit(args, Priority.NORMAL, True)
+
+    def on_submit_job_high(self, args: tuple[bytes, ...]) -> None:
+        self._submit(args, Priority.HIGH, False)
+
+    def on_submit_job_high_bg(self, args: tuple[bytes, ...]) -> None:
+        self._submit(args, Priority.HIGH, True)
+
+    def on_submit_job_low(self, args: tuple[bytes, ...]) -> None:
+        self._submit(args, Priority.LOW, False)
+
+    def on_submit_job_low_bg(self, args: tuple[bytes, ...]) -> None:
+        self._submit(args, Priority.LOW, True)
+
+    def on_submit_job_epoch(self, args: tuple[bytes, ...]) -> None:
+        name, unique, epoch, data = args
+        when = c_strtoll(epoch)
+        if when is None:
+            self.send(ERR_EPOCH_RANGE)
+            return
+        try:
+            job = self.engine.submit(None, name, unique, data, Priority.NORMAL, when=float(when))
+        except SubmitError as error:
+            self.send(error_packet(error.code, error.text))
+            return
+        self.send(encode_res(P.JOB_CREATED, job.handle))
+
+    def _submit_reduce(self, args: tuple[bytes, ...], background: bool) -> None:
+        name, unique, reducer, _aggregator, data = args
+        try:
+            job = self.engine.submit(
+                None if background else self._client(),
+                name,
+                unique,
+                data,
+                Priority.NORMAL,
+                reducer=reducer,
+            )
+        except SubmitError as error:
+            self.send(error_packet(error.code, error.text))
+            return
+        self.send(encode_res(P.JOB_CREATED, job.handle))
+
+    def on_submit_reduce_job(self, args: tuple[bytes, ...]) -> None:
+        self._submit_reduce(args, False)
+
+    def on_submit_reduce_job_background(self, args: tuple[bytes, ...]) -> None:
+        self._submit_reduce(args, True)
+
+    def on_can_do(self, args: tuple[bytes, ...]) -> None:
+        self.engine.can_do(self._worker(), args[0])
+
+    def on_can_do_timeout(self, args: tuple[bytes, ...]) -> None:
+        name, timeout = args
+        value = c_strtoll(timeout)
+        timeout_ms = MAX_TIMEOUT_MS if value is None else max(0, min(value, MAX_TIMEOUT_MS))
+        self.engine.can_do(self._worker(), name, timeout_ms)
+
+    def on_cant_do(self, args: tuple[bytes, ...]) -> None:
+        if self.worker is not None:
+            self.engine.cant_do(self.worker, args[0])
+
+    def on_reset_abilities(self, args: tuple[bytes, ...]) -> None:
+        if self.worker is not None:
+            self.engine.reset_abilities(self.worker)
+
+    def on_set_client_id(self, args: tuple[bytes, ...]) -> None:
+        self.engine.set_client_id(self._worker(), args[0])
+
+    def on_pre_sleep(self, args: tuple[bytes, ...]) -> None:
+        self.engine.pre_sleep(self._worker())
+
+    def on_grab_job(self, args: tuple[bytes, ...]) -> None:
+        worker = self.worker
+        job = None if worker is None else self.engine.grab(worker)
+        if job is None:
+            self.send(NO_JOB_PACKET)
+        else:
+            body = b"\0".join((job.handle, job.function.name, job.data))
+            self.send(encode_res(P.JOB_ASSIGN, body))
+
+    def on_grab_job_uniq(self, args: tuple[bytes, ...]) -> None:
+        worker = self.worker
+        job = None if worker is None else self.engine.grab(worker)
+        if job is None:
+            self.send(NO_JOB_PACKET)
+        else:
+            body = b"\0".join((job.handle, job.function.name, job.unique, job.data))
+            self.send(encode_res(P.JOB_ASSIGN_UNIQ, body))
+
+    def on_grab_job_all(self, args: tuple[bytes, ...]) -> None:
+        worker = self.worker
+        job = None if worker is None else self.engine.grab(worker)
+        if job is None:
+            self.send(NO_JOB_PACKET)
+        elif job.reducer:
+            body = b"\0".join((job.handle, job.function.name, job.unique, job.reducer, job.data))
+            self.send(encode_res(P.JOB_ASSIGN_ALL, body))
+        else:
+            body = b"\0".join((job.handle, job.function.name, job.unique, job.data))
+            self.send(encode_res(P.JOB_ASSIGN_UNIQ, body))
+
+    def on_work_data(self, args: tuple[bytes, ...]) -> None:
+        try:
+            self.engine.work_data(self._reporter(), args[0], args[1])
+        except JobNotFound:
+            self.send(ERR_NOT_FOUND_DATA)
+
+    def on_work_warning(self, args: tuple[bytes, ...]) -> None:
+        try:
+            self.engine.work_warning(self._reporter(), args[0], args[1])
+        except JobNotFound:
+            self.send(ERR_NOT_FOUND_DATA)
+
+    def on_work_status(self, args: tuple[bytes, ...]) -> None:
+        try:
+            self.engine.work_status(self._reporter(), args[0], args[1], args[2])
+        except JobNotFound:
+            self.send(ERR_NOT_FOUND_RESULT)
+
+    def on_work_complete(self, args: tuple[bytes, ...]) -> None:
+        try:
+            self.engine.work_complete(self._reporter(), args[0], args[1])
+        except JobNotFound:
+            self.send(ERR_NOT_FOUND_RESULT)
+
+    def on_work_fail(self, args: tuple[bytes, ...]) -> None:
+        if len(args[0]) >= MAX_HANDLE:
+            self.send(ERR_HANDLE_TOO_LARGE)
+            return
+        try:
+            self.engine.work_fail(self._reporter(), args[0])
+        except JobNotFound:
+            self.send(ERR_NOT_FOUND_RESULT)
+
+    def on_work_exception(self, args: tuple[bytes, ...]) -> None:
+        try:
+            self.engine.work_exception(self._reporter(), args[0], args[1])
+        except JobNotFound:
+            self.send(ERR_NOT_FOUND_EXCEPTION)
+
+    def _reporter(self) -> WorkerSession:
+        """The worker session a WORK_* report comes from; none means it holds no job."""
+        if self.worker is None:
+            raise JobNotFound(b"")
+        return self.worker
+
+    def on_get_status(self, args: tuple[bytes, ...]) -> None:
+        handle = args[0]
+        status = self.engine.status(handle)
+        body = b"%s\0%d\0%d\0%d\0%d" % (
+            handle,
+            status.known,
+            status.running,
+            status.numerator,
+            status.denominator,
+        )
+        self.send(encode_res(P.STATUS_RES, body))
+
+    def on_get_status_unique(self, args: tuple[bytes, ...]) -> None:
+        unique = args[0]
+        status = self.engine.status_unique(unique) if len(unique) <= MAX_UNIQUE else UNKNOWN_STATUS
+        body = b"%s\0%d\0%d\0%d\0%d\0%d" % (
+            unique,
+            status.known,
+            status.running,
+            status.numerator,
+            status.denominator,
+            status.listeners,
+        )
+        self.send(encode_res(P.STATUS_RES_UNIQUE, body))
+
+    def on_echo_req(self, args: tuple[bytes, ...]) -> None:
+        self.send(encode_res(P.ECHO_RES, args[0]))
+
+    def on_option_req(self, args: tuple[bytes, ...]) -> None:
+        name = args[0]
+        if len(name) < 64 and name.lower() == b"exceptions":
+            self.exceptions = True
+            self.send(encode_res(P.OPTION_RES, name))
+        else:
+            self.send(ERR_UNKNOWN_OPTION)
+
+
+# Handlers indexed by packet type; None answers ERROR INVALID_COMMAND (server-to-client
+# types, unused numbers, ALL_YOURS and SUBMIT_JOB_SCHED, which gearmand never implemented).
+_HANDLERS: list[Callable[[Connection, tuple[bytes, ...]], None] | None] = [None] * 43
+for _ptype, _method in {
+    P.CAN_DO: Connection.on_can_do,
+    P.CANT_DO: Connection.on_cant_do,
+    P.RESET_ABILITIES: Connection.on_reset_abilities,
+    P.PRE_SLEEP: Connection.on_pre_sleep,
+    P.SUBMIT_JOB: Connection.on_submit_job,
+    P.GRAB_JOB: Connection.on_grab_job,
+    P.WORK_STATUS: Connection.on_work_status,
+    P.WORK_COMPLETE: Connection.on_work_complete,
+    P.WORK_FAIL: Connection.on_work_fail,
+    P.GET_STATUS: Connection.on_get_status,
+    P.ECHO_REQ: Connection.on_echo_req,
+    P.SUBMIT_JOB_BG: Connection.on_submit_job_bg,
+    P.SUBMIT_JOB_HIGH: Connection.on_submit_job_high,
+    P.SET_CLIENT_ID: Connection.on_set_client_id,
+    P.CAN_DO_TIMEOUT: Connection.on_can_do_timeout,
+    P.WORK_EXCEPTION: Connection.on_work_exception,
+    P.OPTION_REQ: Connection.on_option_req,
+    P.WORK_DATA: Connection.on_work_data,
+    P.WORK_WARNING: Connection.on_work_warning,
+    P.GRAB_JOB_UNIQ: Connection.on_grab_job_uniq,
+    P.SUBMIT_JOB_HIGH_BG: Connection.on_submit_job_high_bg,
+    P.SUBMIT_JOB_LOW: Connection.on_submit_job_low,
+    P.SUBMIT_JOB_LOW_BG: Connection.on_submit_job_low_bg,
+    P.SUBMIT_JOB_EPOCH: Connection.on_submit_job_epoch,
+    P.SUBMIT_REDUCE_JOB: Connection.on_submit_reduce_job,
+    P.SUBMIT_REDUCE_JOB_BACKGROUND: Connection.on_submit_reduce_job_background,
+    P.GRAB_JOB_ALL: Connection.on_grab_job_all,
+    P.GET_STATUS_UNIQUE: Connection.on_get_status_unique,
+}.items():
+    _HANDLERS[_ptype] = _method

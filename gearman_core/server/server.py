@@ -1,0 +1,163 @@
+"""The TCP server: listening sockets, the set of connections, output flushing, signals."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import time
+from collections.abc import Callable
+
+from .. import __version__
+from ..config import Config
+from ..engine import Engine, EngineOptions, TimerHandle
+from ..protocol import Decoder
+from ..protocol.codec import DEFAULT_MAX_LINE
+from .connection import Connection
+
+log = logging.getLogger("geargate.server")
+
+WRITE_HIGH_WATER = 256 * 1024
+MIN_OUTPUT_LIMIT = 32 * 1024 * 1024
+
+
+class LoopScheduler:
+    """The engine's clock and timers, from the running event loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
+    def time(self) -> float:
+        return time.time()
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> TimerHandle:
+        return self._loop.call_later(delay, callback)
+
+
+class GearmanServer:
+    def __init__(self, config: Config, loop: asyncio.AbstractEventLoop) -> None:
+        self.config = config
+        self.loop = loop
+        self.version = __version__
+        self.engine = Engine(
+            LoopScheduler(loop),
+            EngineOptions(
+                handle_prefix=config.handle_prefix,
+                job_retries=config.job_retries,
+                worker_wakeup=config.worker_wakeup,
+                exceptions=config.exceptions,
+            ),
+        )
+        self.connections: dict[Connection, None] = {}
+        self.write_high_water = WRITE_HIGH_WATER
+        # A peer may owe us at most this much unread output before it is cut off: room for
+        # two maximal packets, so one large result never trips it.
+        self.output_limit = max(MIN_OUTPUT_LIMIT, 2 * config.max_packet_size + WRITE_HIGH_WATER)
+        self._dirty: list[Connection] = []
+        self._listeners: list[asyncio.Server] = []
+        self._stopped: asyncio.Future[None] = loop.create_future()
+        self._draining = False
+
+    # ---------------------------------------------------------------- connections
+
+    def new_decoder(self) -> Decoder:
+        return Decoder(max_body=self.config.max_packet_size, max_line=DEFAULT_MAX_LINE)
+
+    def mark_dirty(self, conn: Connection) -> None:
+        """Queue a connection's output to be written once, at the end of this loop turn."""
+        if not self._dirty:
+            self.loop.call_soon(self._flush_dirty)
+        self._dirty.append(conn)
+
+    def _flush_dirty(self) -> None:
+        dirty = self._dirty
+        self._dirty = []
+        for conn in dirty:
+            conn.flush()
+
+    def tune_socket(self, sock: socket.socket) -> None:
+        cfg = self.config
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+            if cfg.keepalive:
+                for option, value in (
+                    ("TCP_KEEPIDLE", cfg.keepalive_idle),
+                    ("TCP_KEEPINTVL", cfg.keepalive_interval),
+                    ("TCP_KEEPCNT", cfg.keepalive_count),
+                ):
+                    if value > 0 and hasattr(socket, option):
+                        sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, option), value)
+        except OSError as error:
+            log.debug("could not tune socket: %s", error)
+
+    # ---------------------------------------------------------------- lifecycle
+
+    async def start(self) -> None:
+        cfg = self.config
+        server = await self.loop.create_server(
+            lambda: Connection(self),
+            host=cfg.listen or None,
+            port=cfg.port,
+            backlog=cfg.backlog,
+            reuse_address=True,
+        )
+        self._listeners.append(server)
+        for sock in server.sockets:
+            address = sock.getsockname()
+            log.warning("geargate %s listening on %s port %d", self.version, address[0], address[1])
+
+    @property
+    def ports(self) -> list[int]:
+        return [int(s.getsockname()[1]) for server in self._listeners for s in server.sockets]
+
+    def install_signal_handlers(self, reopen_log: Callable[[], None]) -> None:
+        loop = self.loop
+        loop.add_signal_handler(signal.SIGTERM, self.request_stop, False)
+        loop.add_signal_handler(signal.SIGINT, self.request_stop, False)
+        loop.add_signal_handler(signal.SIGUSR1, self.request_stop, True)
+        loop.add_signal_handler(signal.SIGHUP, reopen_log)
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+
+    def request_stop(self, graceful: bool) -> None:
+        """Stop now, or (graceful) stop accepting and stop once no job is left."""
+        for server in self._listeners:
+            server.close()
+        if graceful:
+            log.warning(
+                "graceful shutdown: no new connections; waiting for %d jobs", len(self.engine.jobs)
+            )
+            self._draining = True
+            self._check_drained()
+        else:
+            self._finish()
+
+    def _check_drained(self) -> None:
+        if not self.engine.jobs:
+            self._finish()
+        elif self._draining:
+            self.loop.call_later(0.1, self._check_drained)
+
+    def _finish(self) -> None:
+        if self._stopped.done():
+            return
+        self._draining = False
+        for conn in list(self.connections):
+            conn.flush()
+            if conn.transport is not None:
+                conn.transport.close()
+        self._stopped.set_result(None)
+
+    async def wait_stopped(self) -> None:
+        await self._stopped
+        for server in self._listeners:
+            server.close()
+        # Let closing transports run their connection_lost callbacks.
+        await asyncio.sleep(0)
+
+
+def write_pid_file(path: str) -> None:
+    with open(path, "w", encoding="ascii") as handle:
+        handle.write(f"{os.getpid()}\n")
