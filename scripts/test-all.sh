@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Install everything the test suite needs on a fresh Debian machine, then run the whole suite:
+# lint, type checks, unit tests, real-client integration tests and differential tests against
+# Debian's gearmand. Set GEARGATE_SKIP_INSTALL=1 to only run the checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  gearman-job-server      # the reference gearmand, for differential tests
+  gearman-tools           # the gearman CLI and gearadmin
+  php-cli php-gearman     # PHP GearmanClient / GearmanWorker
+  libgearman-client-perl  # Perl Gearman::Client / Gearman::Worker
+  libgearman-dev          # builds bench/gearload
+  procps                  # ps, pkill for tests that inspect processes
+)
+
+if [ "${GEARGATE_SKIP_INSTALL:-0}" != 1 ]; then
+  if command -v apt-get >/dev/null; then
+    missing=()
+    for pkg in "${APT_PACKAGES[@]}"; do
+      dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+      SUDO=""
+      [ "$(id -u)" = 0 ] || SUDO="sudo"
+      $SUDO apt-get update -qq
+      # Package scripts must not start a system gearmand that would hold port 4730.
+      DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    fi
+  fi
+  python3 -m pip install -q --disable-pip-version-check -e '.[test,uvloop]'
+fi
+
+echo "== ruff"
+python3 -m ruff check .
+python3 -m ruff format --check .
+echo "== mypy"
+python3 -m mypy
+echo "== pytest"
+python3 -m pytest -q -p no:cacheprovider "$@"
