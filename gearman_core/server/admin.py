@@ -173,11 +173,13 @@ def _shutdown(server: GearmanServer, conn: Connection, tokens: list[bytes]) -> b
     if not server.config.admin_shutdown or not _is_loopback(conn.peer):
         return _unknown(tokens[0])
     if len(tokens) == 1:
-        server.request_stop(graceful=False)
+        graceful = False
     elif len(tokens) == 2 and tokens[1].lower() == b"graceful":
-        server.request_stop(graceful=True)
+        graceful = True
     else:
         return _incomplete(b"shutdown")
+    # After this turn, so the OK goes out before the connections close.
+    server.loop.call_soon(server.request_stop, graceful)
     return OK_CRLF
 
 
