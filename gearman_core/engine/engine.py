@@ -10,7 +10,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .endpoints import ClientEndpoint, Scheduler, WorkerEndpoint
@@ -216,6 +215,9 @@ class Engine:
         for job in [job for job in worker.assigned.values() if job.function is function]:
             del worker.assigned[job.handle]
             self._requeue(job)
+        if worker.noop_sent:
+            # It was woken but can no longer take this function's work: pass the wake-up on.
+            self._pass_wakeup_on([function])
 
     def set_client_id(self, worker: WorkerSession, client_id: bytes) -> None:
         worker.client_id = client_id[:127]
@@ -256,8 +258,16 @@ class Engine:
                 function.queues[priority].popleft()
                 worker.rotation = index + 1
                 self._assign(worker, job)
+                # Keep the pool moving: while work remains for any function this worker
+                # serves, one more sleeper of that function gets a NOOP.
+                self._pass_wakeup_on(order)
                 return job
         return None
+
+    def _pass_wakeup_on(self, functions: list[Function]) -> None:
+        for function in functions:
+            if function.sleepers and function.has_runnable():
+                self._wake(function, 1)
 
     def _stop_sleeping(self, worker: WorkerSession) -> None:
         worker.asleep = False
@@ -276,9 +286,6 @@ class Engine:
             job.timer = self.scheduler.call_later(
                 timeout_ms / 1000.0, lambda: self._timed_out(worker, job)
             )
-        # Keep the pool moving: while work remains, one more sleeper gets a NOOP.
-        if function.sleepers and function.has_runnable():
-            self._wake(function, 1)
 
     def _timed_out(self, worker: WorkerSession, job: Job) -> None:
         job.timer = None
@@ -404,7 +411,7 @@ class Engine:
             job.listeners = [other for other in job.listeners if other is not client]
             if job.listeners or job.background:
                 continue
-            if job.state is JobState.QUEUED:
+            if job.state is JobState.QUEUED or job.state is JobState.SCHEDULED:
                 job.function.queued[job.priority] -= 1
                 self._finish(job)
                 job.function.compact(job.priority)
@@ -427,9 +434,7 @@ class Engine:
             self._requeue(job)
         if was_woken:
             # Its NOOP is wasted: pass the wake-up on so queued work is not left waiting.
-            for function in functions:
-                if function.sleepers and function.has_runnable():
-                    self._wake(function, 1)
+            self._pass_wakeup_on(functions)
 
     # ---------------------------------------------------------------- queries
 
@@ -461,9 +466,6 @@ class Engine:
             job.denominator,
             len(job.listeners),
         )
-
-    def iter_jobs(self) -> Iterator[Job]:
-        return iter(list(self.jobs.values()))
 
     # ---------------------------------------------------------------- admin
 
