@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from servers import Server  # noqa: E402
+from servers import Server
 
 # SERVER_UNDER_TEST=gearmand runs the real-client suites against the reference instead,
 # which is how those tests are checked for being right about gearmand's behaviour.
