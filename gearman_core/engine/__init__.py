@@ -3,6 +3,7 @@
 from .endpoints import ClientEndpoint, Scheduler, TimerHandle, WorkerEndpoint
 from .engine import (
     MAX_UNIQUE,
+    UNKNOWN_STATUS,
     Engine,
     EngineOptions,
     JobNotFound,
@@ -15,6 +16,7 @@ from .sessions import ClientSession, WorkerSession
 __all__ = [
     "MAX_UNIQUE",
     "PRIORITIES",
+    "UNKNOWN_STATUS",
     "ClientEndpoint",
     "ClientSession",
     "Engine",

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, cast
 
 from ..engine import (
     MAX_UNIQUE,
+    UNKNOWN_STATUS,
     ClientSession,
     Job,
     JobNotFound,
@@ -23,7 +24,6 @@ from ..engine import (
     SubmitError,
     WorkerSession,
 )
-from ..engine.engine import UNKNOWN_STATUS
 from ..protocol import AdminLine, PacketTooLarge, ProtocolError
 from ..protocol.packets import (
     NO_JOB_PACKET,
@@ -64,6 +64,22 @@ MAX_TIMEOUT_MS = 2**31 - 1
 
 
 class Connection(asyncio.Protocol):
+    __slots__ = (
+        "_closed",
+        "_dirty",
+        "_out",
+        "_out_size",
+        "client",
+        "decoder",
+        "engine",
+        "exceptions",
+        "fd",
+        "peer",
+        "server",
+        "transport",
+        "worker",
+    )
+
     def __init__(self, server: GearmanServer) -> None:
         self.server = server
         self.engine = server.engine
