@@ -39,8 +39,11 @@ class WorkerEndpoint(Protocol):
     def wake(self) -> None:
         """Work may be available: a TCP worker gets NOOP, a push-based worker grabs."""
 
-    def job_cancelled(self, job: Job) -> None:
-        """A job this worker holds was cancelled; its result will be discarded."""
+    def job_taken_back(self, job: Job, reason: str) -> None:
+        """A job this worker holds was cancelled or timed out; its result will be dropped.
+
+        ``reason`` is "cancelled" or "timeout".
+        """
 
 
 class TimerHandle(Protocol):

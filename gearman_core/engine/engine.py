@@ -69,6 +69,7 @@ class Engine:
         self.jobs: dict[bytes, Job] = {}  # handle -> live job (queued, scheduled or running)
         self.uniques: dict[object, Job] = {}  # coalescing key -> job
         self._counter = itertools.count(1)
+        self.jobs_created = 0  # new jobs so far (a coalesced submit creates none)
         # Future epoch jobs: (when, sequence, job); one timer for the earliest.
         self._scheduled: list[tuple[float, int, Job]] = []
         self._schedule_seq = itertools.count()
@@ -127,6 +128,7 @@ class Engine:
         if limit and function.total >= limit:
             raise QUEUE_FULL
         handle = b"%s:%d" % (self.options.handle_prefix, next(self._counter))
+        self.jobs_created += 1
         job = Job(handle, function, unique, data, priority, client is None, when, reducer, key)
         self.jobs[handle] = job
         if key is not None:
@@ -292,6 +294,7 @@ class Engine:
         if worker.assigned.get(job.handle) is job:
             log.info("job %s timed out; requeued", job.handle.decode(errors="replace"))
             del worker.assigned[job.handle]
+            worker.endpoint.job_taken_back(job, "timeout")
             self._requeue(job)
 
     def _wake(self, function: Function, limit: int) -> None:
@@ -472,7 +475,7 @@ class Engine:
     def cancel(self, handle: bytes) -> bool:
         """Admin cancel: fail the job to its listeners once, and make sure it never runs.
 
-        A worker that holds the job is told (job_cancelled) and its result is discarded.
+        A worker that holds the job is told (job_taken_back) and its result is discarded.
         """
         job = self.jobs.get(handle)
         if job is None:
@@ -487,7 +490,7 @@ class Engine:
             if job.key is not None and self.uniques.get(job.key) is job:
                 del self.uniques[job.key]
             assert job.worker is not None
-            job.worker.endpoint.job_cancelled(job)
+            job.worker.endpoint.job_taken_back(job, "cancelled")
         else:
             job.function.queued[job.priority] -= 1
             self._finish(job)

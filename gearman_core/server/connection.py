@@ -248,8 +248,8 @@ class Connection(asyncio.Protocol):
     def wake(self) -> None:
         self.send(NOOP_PACKET)
 
-    def job_cancelled(self, job: Job) -> None:
-        # Gearman has no packet to tell a worker; its result will be dropped quietly.
+    def job_taken_back(self, job: Job, reason: str) -> None:
+        # Gearman has no packet to tell a worker; its late report is dropped or refused.
         pass
 
     # ---------------------------------------------------------------- requests

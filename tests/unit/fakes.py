@@ -114,16 +114,17 @@ class FakeClient:
 
 @dataclass
 class FakeWorker:
-    """A WorkerEndpoint that counts NOOPs (wake) and records cancelled handles."""
+    """A WorkerEndpoint that counts NOOPs (wake) and records the jobs taken back from it."""
 
     wakes: int = 0
     cancelled: list[bytes] = field(default_factory=list)
+    timed_out: list[bytes] = field(default_factory=list)
 
     def wake(self) -> None:
         self.wakes += 1
 
-    def job_cancelled(self, job: Job) -> None:
-        self.cancelled.append(job.handle)
+    def job_taken_back(self, job: Job, reason: str) -> None:
+        (self.cancelled if reason == "cancelled" else self.timed_out).append(job.handle)
 
 
 # Static checks that the fakes satisfy the engine's interfaces.

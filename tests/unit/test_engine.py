@@ -387,13 +387,16 @@ def test_D22_cant_do_on_abandoned_or_cancelled_job_discards_it() -> None:
 # ------------------------------------------------------------------ CAN_DO_TIMEOUT expiry
 
 
-def test_D23_timeout_requeues_worker_not_told_late_report_not_found() -> None:
+def test_D23_timeout_requeues_endpoint_told_late_report_not_found() -> None:
     s = make_job("fg", running=True, timeout_ms=5000)
     assert s.worker is not None and s.worker_end is not None
     s.h.clock.advance(4.9)
     assert s.job.state is JobState.RUNNING
+    assert s.worker_end.timed_out == []
     s.h.clock.advance(0.2)
     assert_requeued(s.h, s.job, retries=1)
+    # The endpoint hears of it (a gRPC worker gets a cancel); a TCP worker is told nothing.
+    assert s.worker_end.timed_out == [s.job.handle]
     assert s.worker_end.cancelled == []
     assert s.listeners[0].events == []
     with pytest.raises(JobNotFound):
