@@ -52,12 +52,20 @@ async def _serve(config: Config, target: LogTarget) -> None:
     loop = asyncio.get_running_loop()
     server = GearmanServer(config, loop)
     await server.start()
+    gateway = None
+    if config.grpc_port:
+        from gateway.service import Gateway
+
+        gateway = Gateway(server)
+        await gateway.start()
     server.install_signal_handlers(target.reopen)
     if config.pid_file:
         write_pid_file(config.pid_file)
     try:
         await server.wait_stopped()
     finally:
+        if gateway is not None:
+            await gateway.stop()
         if config.pid_file:
             with contextlib.suppress(OSError):
                 os.unlink(config.pid_file)

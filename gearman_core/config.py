@@ -14,6 +14,7 @@ from . import __version__
 from .protocol.codec import DEFAULT_MAX_BODY
 
 DEFAULT_PORT = 4730
+DEFAULT_GRPC_PORT = 50051
 DEFAULT_WORKER_WAKEUP = 2
 VERBOSE_LEVELS = ("FATAL", "ALERT", "CRITICAL", "ERROR", "WARNING", "NOTICE", "INFO", "DEBUG")
 
@@ -39,6 +40,10 @@ class Config:
     file_descriptors: int = 0
     threads: int | None = None
     round_robin: bool = False
+    grpc_port: int = DEFAULT_GRPC_PORT
+    grpc_listen: str | None = None
+    grpc_ping_interval: float = 30.0
+    grpc_max_message_size: int = 0  # 0: the same as max_packet_size
 
     @property
     def handle_prefix(self) -> bytes:
@@ -212,6 +217,38 @@ def add_serve_options(p: argparse.ArgumentParser) -> None:
         "the command line wins)",
     )
 
+    grpc = p.add_argument_group("gRPC gateway")
+    grpc.add_argument(
+        "--grpc-port",
+        type=_non_negative,
+        default=DEFAULT_GRPC_PORT,
+        metavar="PORT",
+        help=f"port of the gRPC API on the same job queue; 0 turns it off "
+        f"(default {DEFAULT_GRPC_PORT})",
+    )
+    grpc.add_argument(
+        "--grpc-listen",
+        default=None,
+        metavar="ADDRESS",
+        help="address for the gRPC API (default: the --listen address, or all interfaces)",
+    )
+    grpc.add_argument(
+        "--grpc-ping-interval",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="ping a gRPC worker stream idle this long; one that does not answer within the "
+        "same time is a lost worker (default 30)",
+    )
+
+    grpc.add_argument(
+        "--grpc-max-message-size",
+        type=_non_negative,
+        default=0,
+        metavar="BYTES",
+        help="largest gRPC message accepted or sent (default: --max-packet-size)",
+    )
+
     compat = p.add_argument_group("accepted for gearmand compatibility, no effect")
     compat.add_argument(
         "-t",
@@ -271,4 +308,8 @@ def parse_serve_args(argv: Sequence[str]) -> Config:
         file_descriptors=args.file_descriptors,
         threads=args.threads,
         round_robin=args.round_robin,
+        grpc_port=args.grpc_port,
+        grpc_listen=args.grpc_listen,
+        grpc_ping_interval=args.grpc_ping_interval,
+        grpc_max_message_size=args.grpc_max_message_size or args.max_packet_size,
     )

@@ -34,6 +34,8 @@ fi
 echo "== ruff"
 python3 -m ruff check .
 python3 -m ruff format --check .
+echo "== generated gRPC stubs are current"
+bash scripts/gen-protos.sh --check
 echo "== mypy"
 python3 -m mypy
 echo "== pytest"

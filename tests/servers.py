@@ -35,7 +35,9 @@ class Server:
         self.host = "127.0.0.1"
         base = ["--port", str(self.port), "--listen", "127.0.0.1", "--log-file", "stderr"]
         if kind == "geargate":
-            command = [sys.executable, "-m", "gearman_core", "serve", *base, *args]
+            # Parallel servers must not all claim gRPC's default port: off unless asked for.
+            grpc = [] if any(a.startswith("--grpc-port") for a in args) else ["--grpc-port", "0"]
+            command = [sys.executable, "-m", "gearman_core", "serve", *base, *grpc, *args]
         elif kind == "gearmand":
             command = [GEARMAND, *base, "--threads", "0", *args]
         else:

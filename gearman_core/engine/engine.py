@@ -292,9 +292,10 @@ class Engine:
     def _timed_out(self, worker: WorkerSession, job: Job) -> None:
         job.timer = None
         if worker.assigned.get(job.handle) is job:
-            log.info("job %s timed out; requeued", job.handle.decode(errors="replace"))
             del worker.assigned[job.handle]
-            worker.endpoint.job_taken_back(job, "timeout")
+            if job.state is not JobState.CANCELLED:  # a cancelled job's worker was told already
+                log.info("job %s timed out; requeued", job.handle.decode(errors="replace"))
+                worker.endpoint.job_taken_back(job, "timeout")
             self._requeue(job)
 
     def _wake(self, function: Function, limit: int) -> None:

@@ -90,6 +90,12 @@ def _workers(server: GearmanServer, conn: Connection, tokens: list[bytes]) -> by
         if worker is not None and worker.records:
             head += b" " + b" ".join(reversed(worker.records))
         lines.append(head + b"\n")
+    # Workers on other transports have no socket of ours to number: "-" stands for it.
+    for _transport, peer, session in server.stream_workers():
+        head = b"- %s %s :" % (peer.encode(), session.client_id)
+        if session.records:
+            head += b" " + b" ".join(reversed(session.records))
+        lines.append(head + b"\n")
     lines.append(b".\n")
     return b"".join(lines)
 

@@ -8,11 +8,11 @@ import os
 import signal
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from .. import __version__
 from ..config import Config
-from ..engine import Engine, EngineOptions, TimerHandle
+from ..engine import Engine, EngineOptions, TimerHandle, WorkerSession
 from ..protocol import Decoder
 from ..protocol.codec import DEFAULT_MAX_LINE
 from .connection import Connection
@@ -59,6 +59,11 @@ class GearmanServer:
         self._listeners: list[asyncio.Server] = []
         self._stopped: asyncio.Future[None] = loop.create_future()
         self._draining = False
+        # Workers on other transports (gRPC streams), for the admin `workers` listing:
+        # (transport, peer, session).
+        self.stream_workers: Callable[[], Iterable[tuple[str, str, WorkerSession]]] = tuple
+        # Told when a graceful stop begins (gRPC health turns NOT_SERVING).
+        self.on_drain: list[Callable[[], Awaitable[None]]] = []
 
     # ---------------------------------------------------------------- connections
 
@@ -108,6 +113,10 @@ class GearmanServer:
         for sock in server.sockets:
             address = sock.getsockname()
             log.warning("geargate %s listening on %s port %d", self.version, address[0], address[1])
+
+    @property
+    def draining(self) -> bool:
+        return self._draining
 
     @property
     def ports(self) -> list[int]:

@@ -51,7 +51,7 @@ def _wait_listening(
 
 def _start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [*GEARGATE, "serve", *args],
+        [*GEARGATE, "serve", "--grpc-port", "0", *args],
         env=env or ENV,
         cwd=ROOT,
         stdin=subprocess.DEVNULL,
@@ -255,6 +255,6 @@ def test_port_in_use_fails_cleanly() -> None:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         port = holder.getsockname()[1]
-        result = _run("serve", "-p", str(port), "-L", "127.0.0.1")
+        result = _run("serve", "-p", str(port), "-L", "127.0.0.1", "--grpc-port", "0")
     assert result.returncode == 1
     assert "cannot start" in result.stderr

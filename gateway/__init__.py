@@ -1,0 +1,1 @@
+"""The gRPC gateway: JobService, WorkerService and AdminService over the same engine."""
