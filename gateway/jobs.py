@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from enum import Enum
 
 import grpc
+from google.protobuf.message import DecodeError
 
 from gearman_core.engine import MAX_UNIQUE, ClientSession, Engine, Job, SubmitError
 
@@ -25,6 +26,7 @@ from .generated.geargate.v1 import geargate_pb2_grpc as pb_grpc
 class SinkEnd(Enum):
     DONE = 1  # input closed and every foreground submission has its terminal event
     OVERFLOW = 2  # the client stopped reading and the bound was reached
+    BROKEN = 3  # reading the requests failed (an undecodable message)
 
 
 class EventSink:
@@ -37,6 +39,7 @@ class EventSink:
         "_input_done",
         "_open",
         "_ready",
+        "broken",
         "byte_limit",
         "limit",
         "overflowed",
@@ -51,6 +54,7 @@ class EventSink:
         self.limit = limit
         self.byte_limit = byte_limit
         self.overflowed = False
+        self.broken: str | None = None  # why reading the requests failed
 
     def put(self, event: pb.JobEvent, size: int = 0) -> None:
         if len(self._events) >= self.limit or self._bytes + size > self.byte_limit:
@@ -71,10 +75,16 @@ class EventSink:
         self._input_done = True
         self._ready.set()
 
+    def input_broken(self, reason: str) -> None:
+        self.broken = reason
+        self._ready.set()
+
     async def get(self) -> pb.JobEvent | SinkEnd:
         while True:
             if self.overflowed:
                 return SinkEnd.OVERFLOW
+            if self.broken is not None:
+                return SinkEnd.BROKEN
             if self._events:
                 event, size = self._events.popleft()
                 self._bytes -= size
@@ -257,6 +267,15 @@ class JobService(pb_grpc.JobServiceServicer):
             sink.put(pb.JobEvent(request_id=request.request_id, error=error))
 
         async def read() -> None:
+            try:
+                await submit_all()
+            except DecodeError as error:
+                # Without this the call would wait for input that never comes.
+                sink.input_broken(f"undecodable SubmitRequest: {error}")
+                return
+            sink.input_done()
+
+        async def submit_all() -> None:
             async for request in request_iterator:
                 if self.draining():
                     refuse(request, "UNAVAILABLE", "the server is draining")
@@ -287,7 +306,6 @@ class JobService(pb_grpc.JobServiceServicer):
                         created=pb.Created(coalesced=coalesced),
                     )
                 )
-            sink.input_done()
 
         reader = asyncio.ensure_future(read())
         try:
@@ -295,6 +313,8 @@ class JobService(pb_grpc.JobServiceServicer):
                 event = await sink.get()
                 if event is SinkEnd.DONE:
                     break
+                if event is SinkEnd.BROKEN:
+                    await context.abort(grpc.StatusCode.INVALID_ARGUMENT, sink.broken)
                 if event is SinkEnd.OVERFLOW:
                     await context.abort(
                         grpc.StatusCode.RESOURCE_EXHAUSTED, "the client is not reading its events"

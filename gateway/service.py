@@ -16,6 +16,7 @@ from .admin import AdminService
 from .generated.geargate.v1 import geargate_pb2 as pb
 from .generated.geargate.v1 import geargate_pb2_grpc as pb_grpc
 from .jobs import JobService
+from .strict import StrictRegistrar
 from .workers import WorkerService
 
 log = logging.getLogger("geargate.grpc")
@@ -50,9 +51,10 @@ class Gateway:
         self.workers = WorkerService(engine, config.grpc_ping_interval)
         self.admin = AdminService(engine, self.all_workers, tcp.version)
         self.health = health.aio.HealthServicer()
-        pb_grpc.add_JobServiceServicer_to_server(self.jobs, self.server)
-        pb_grpc.add_WorkerServiceServicer_to_server(self.workers, self.server)
-        pb_grpc.add_AdminServiceServicer_to_server(self.admin, self.server)
+        registrar = StrictRegistrar(self.server)
+        pb_grpc.add_JobServiceServicer_to_server(self.jobs, registrar)
+        pb_grpc.add_WorkerServiceServicer_to_server(self.workers, registrar)
+        pb_grpc.add_AdminServiceServicer_to_server(self.admin, registrar)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection(
             [*SERVICES, health.SERVICE_NAME, reflection.SERVICE_NAME], self.server

@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import AsyncIterator
 
 import grpc
+from google.protobuf.message import DecodeError
 
 from gearman_core.engine import Engine, Job, JobNotFound
 
@@ -183,6 +184,8 @@ class StreamWorker:
                     return
         except WorkerError as error:
             self.fail(grpc.StatusCode.INVALID_ARGUMENT, str(error))
+        except DecodeError as error:
+            self.fail(grpc.StatusCode.INVALID_ARGUMENT, f"undecodable WorkerMessage: {error}")
         except asyncio.CancelledError:
             raise
         except Exception as error:  # a broken stream is a lost worker, whatever broke it
@@ -225,6 +228,10 @@ class WorkerService(pb_grpc.WorkerServiceServicer):
             first = await anext(messages)
         except StopAsyncIteration:
             return
+        except DecodeError as error:
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT, f"undecodable WorkerMessage: {error}"
+            )
         if first.WhichOneof("kind") != "register":
             await context.abort(
                 grpc.StatusCode.INVALID_ARGUMENT, "the first message must be register"

@@ -139,6 +139,8 @@ class GearmanServer:
                 "graceful shutdown: no new connections; waiting for %d jobs", len(self.engine.jobs)
             )
             self._draining = True
+            for callback in self.on_drain:
+                asyncio.ensure_future(callback())
             self._check_drained()
         else:
             self._finish()
