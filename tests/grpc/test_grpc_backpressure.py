@@ -1,0 +1,104 @@
+"""A gRPC client that stops reading must not make the server hold its events without end,
+and a worker that gives a function up gives its jobs of that function back."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import grpc
+import pytest
+from helpers import (
+    WAIT,
+    Gateway,
+    StreamWorker,
+    gearman_packet,
+    pb,
+    pb_grpc,
+    read_packet,
+    skip_unless_geargate,
+)
+
+pytestmark = [skip_unless_geargate, pytest.mark.timeout(120)]
+
+WORK_DATA = 28
+WORK_COMPLETE = 13
+CAN_DO = 1
+GRAB_JOB = 9
+ECHO_REQ = 16
+ECHO_RES = 17
+
+
+@pytest.fixture(scope="module")
+def gateway() -> Iterator[Gateway]:
+    server = Gateway(["--max-packet-size", "1048576"])
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _rss_mib(pid: int) -> int:
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) // 1024
+    raise AssertionError("no VmRSS")
+
+
+def test_a_run_client_that_stops_reading_is_cut_off_and_memory_stays_bounded(
+    gateway: Gateway,
+) -> None:
+    # A small, fixed HTTP/2 window (no BDP probing), so a client that reads nothing soon
+    # stops accepting bytes and the server has to hold, or drop, what its worker sends.
+    channel = grpc.insecure_channel(gateway.target, options=[("grpc.http2.bdp_probe", 0)])
+    stub = pb_grpc.JobServiceStub(channel)
+    call = stub.Run(pb.SubmitRequest(function="stall", payload=b"x"), timeout=WAIT * 4)
+    baseline = _rss_mib(gateway.tcp.proc.pid)
+    worker = socket.create_connection(("127.0.0.1", gateway.tcp.port), timeout=WAIT)
+    try:
+        worker.sendall(gearman_packet(CAN_DO, b"stall"))
+        gateway.wait_queued("stall", 1)
+        worker.sendall(gearman_packet(GRAB_JOB))
+        _, (handle, _function, _payload) = read_packet(worker)
+        # 150 MiB of progress data for a client that reads none of it.
+        chunk = b"z" * (256 * 1024)
+        peak = 0
+        for sent in range(600):
+            worker.sendall(gearman_packet(WORK_DATA, handle, chunk))
+            if sent % 50 == 0:
+                peak = max(peak, _rss_mib(gateway.tcp.proc.pid))
+        worker.sendall(gearman_packet(WORK_COMPLETE, handle, b"done"))
+        worker.sendall(gearman_packet(ECHO_REQ, b"still here"))
+        # The worker is unaffected: its completion was taken and its connection answers.
+        assert read_packet(worker) == (ECHO_RES, [b"still here"])
+        peak = max(peak, _rss_mib(gateway.tcp.proc.pid))
+    finally:
+        worker.close()
+    assert peak - baseline < 100, f"server grew {peak - baseline} MiB for a stalled reader"
+    with pytest.raises(grpc.RpcError) as raised:
+        for _event in call:
+            pass
+    assert raised.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "not reading" in (raised.value.details() or "")
+    channel.close()
+    # Other clients are served as before.
+    reply = gateway.jobs.Submit(pb.SubmitRequest(function="after_stall"), timeout=WAIT)
+    assert reply.handle
+
+
+def test_cant_do_gives_held_jobs_back(gateway: Gateway) -> None:
+    with StreamWorker(gateway.channel, ["give_back"]) as first:
+        handle = gateway.submit_bg("give_back", b"p")
+        assert first.assignment().handle == handle
+        first.cant_do("give_back")
+        # Requeued at once, and the next worker gets it as a second attempt.
+        with StreamWorker(gateway.channel, ["give_back"]) as second:
+            again = second.assignment()
+            assert (again.handle, again.attempt) == (handle, 2)
+            first.complete(handle, b"late")
+            rejected = first.expect("rejected")
+            assert rejected.rejected.handle == handle
+            assert rejected.rejected.code == "FAILED_PRECONDITION"
+            second.complete(handle, b"ok")
+            gateway.wait_queued("give_back", 0)
