@@ -64,6 +64,7 @@ class GearmanServer:
         self.stream_workers: Callable[[], Iterable[tuple[str, str, WorkerSession]]] = tuple
         # Told when a graceful stop begins (gRPC health turns NOT_SERVING).
         self.on_drain: list[Callable[[], Awaitable[None]]] = []
+        self._tasks: set[asyncio.Future[None]] = set()
 
     # ---------------------------------------------------------------- connections
 
@@ -140,7 +141,10 @@ class GearmanServer:
             )
             self._draining = True
             for callback in self.on_drain:
-                asyncio.ensure_future(callback())
+                # Kept referenced until done: the loop holds tasks only weakly.
+                task = asyncio.ensure_future(callback())
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
             self._check_drained()
         else:
             self._finish()
