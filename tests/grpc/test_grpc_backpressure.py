@@ -102,3 +102,18 @@ def test_cant_do_gives_held_jobs_back(gateway: Gateway) -> None:
             assert rejected.rejected.code == "FAILED_PRECONDITION"
             second.complete(handle, b"ok")
             gateway.wait_queued("give_back", 0)
+
+
+def test_message_over_the_size_limit_is_resource_exhausted() -> None:
+    small = Gateway(["--grpc-max-message-size", "1024"])
+    try:
+        # The limit leaves 64 KiB for a message's other fields; this payload is well past it.
+        with pytest.raises(grpc.RpcError) as raised:
+            small.jobs.Submit(pb.SubmitRequest(function="big", payload=b"b" * 200_000),
+                              timeout=WAIT)  # fmt: skip
+        assert raised.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        reply = small.jobs.Submit(pb.SubmitRequest(function="big", payload=b"ok"), timeout=WAIT)
+        assert reply.handle
+        assert small.queued("big") == 1
+    finally:
+        small.stop()

@@ -80,6 +80,23 @@ def test_grpc_call_served_by_php_worker(gw: Gateway, procs: Procs) -> None:
     assert (result.outcome, result.data) == (pb.FAIL, b"")
 
 
+def test_grpc_run_streams_progress_from_a_php_worker(gw: Gateway, procs: Procs) -> None:
+    procs.start(
+        [PHP, str(SCRIPTS / "php_worker.php"), gw.tcp.host, str(gw.tcp.port), "x_php_progress",
+         "progress"]
+    )  # fmt: skip
+    gw.wait_workers("x_php_progress")
+    events = list(gw.jobs.Run(pb.SubmitRequest(function="x_php_progress", payload=b"r"),
+                              timeout=WAIT))  # fmt: skip
+    kinds = [event.WhichOneof("event") for event in events]
+    assert kinds == ["created", "data", "warning", "status", "complete"]
+    assert events[1].data == b"data:r"
+    assert events[2].warning == b"warning:r"
+    assert (events[3].status.numerator, events[3].status.denominator) == (2, 5)
+    assert events[4].complete == b"progress-done"
+    assert len({event.handle for event in events}) == 1
+
+
 def test_lost_grpc_worker_job_finishes_on_a_tcp_worker(gw: Gateway, procs: Procs) -> None:
     future = gw.jobs.Call.future(pb.SubmitRequest(function="x_handover", payload=b"abc"))
     with StreamWorker(gw.new_channel(), ["x_handover"]) as grpc_worker:

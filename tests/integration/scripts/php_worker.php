@@ -25,6 +25,12 @@ $handler = function (GearmanJob $job) use ($mode, $log, $tag) {
             $job->sendData("part-1:$workload");
             $job->sendData("part-2:$workload");
             return "done:$workload";
+        case 'progress':
+            // Every kind of progress a job can report, in a known order.
+            $job->sendData("data:$workload");
+            $job->sendWarning("warning:$workload");
+            $job->sendStatus(2, 5);
+            return "progress-done";
         case 'status':
             $job->sendStatus(1, 4);
             $job->sendStatus(3, 4);
