@@ -28,7 +28,7 @@ if [ "${GEARGATE_SKIP_INSTALL:-0}" != 1 ]; then
       DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
     fi
   fi
-  python3 -m pip install -q --disable-pip-version-check -e '.[test,uvloop]'
+  python3 -m pip install -q --disable-pip-version-check -e '.[test,uvloop]' -e clients/python
 fi
 
 echo "== ruff"
@@ -38,5 +38,9 @@ echo "== generated gRPC stubs are current"
 bash scripts/gen-protos.sh --check
 echo "== mypy"
 python3 -m mypy
-echo "== pytest"
+echo "== clients/python: ruff, mypy, pytest"
+(cd clients/python && python3 -m ruff check . && python3 -m ruff format --check . && python3 -m mypy)
+(cd clients/python && python3 -m pytest -q -p no:cacheprovider)
+
+echo "== pytest: server, gateway, real clients, differential, mixed-language matrix"
 python3 -m pytest -q -p no:cacheprovider "$@"
