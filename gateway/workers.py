@@ -63,7 +63,16 @@ class StreamWorker:
 
     def job_taken_back(self, job: Job, reason: str) -> None:
         self.send(pb.WorkerCommand(cancel=pb.CancelJob(handle=text(job.handle), reason=reason)))
+        if reason == "cancelled":
+            # A TCP worker keeps a cancelled job until it reports; a stream worker is told to
+            # drop it, so the stream ends the assignment itself and the credit comes back.
+            asyncio.get_running_loop().call_soon(self._release, job.handle)
         self.wake()
+
+    def _release(self, handle: bytes) -> None:
+        if handle in self.session.assigned:
+            self.engine.work_fail(self.session, handle)  # no listeners left: nothing is sent
+            self.wake()
 
     # ---------------------------------------------------------------- flow
 

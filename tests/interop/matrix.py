@@ -54,9 +54,15 @@ def identities() -> list[Identity]:
         # The gearman CLI worker runs a command per job: it can only return a result. Its
         # client mode prints data, status and result to stdout alike and has no exceptions.
         Identity(
-            "gearman CLI", "cli", None, progress=False, fail=False, throw=False, events=False,
+            "gearman CLI",
+            "cli",
+            None,
+            progress=False,
+            fail=False,
+            throw=False,
+            events=False,
             exceptions=False,
-        ),  # fmt: skip
+        ),
         Identity(
             "Python TCP",
             "pytcp",

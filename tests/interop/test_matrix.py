@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-
 from servers import Server, free_port
 
 from .matrix import (
@@ -154,7 +153,8 @@ def matrix() -> Iterator[Matrix]:
         for client in IDENTITIES:
             runnable = [w for w in IDENTITIES if w.name not in missing]
             cases = [case for worker in runnable for case in cases_for(worker)]
-            by_id = {result.get("id"): result for result in _run_client(client, cases, server, grpc)}
+            results = _run_client(client, cases, server, grpc)
+            by_id = {result.get("id"): result for result in results}
             for worker in IDENTITIES:
                 cell = cells[(client.name, worker.name)] = Cell()
                 if worker.name in missing:
