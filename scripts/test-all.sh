@@ -31,6 +31,9 @@ if [ "${GEARGATE_SKIP_INSTALL:-0}" != 1 ]; then
   python3 -m pip install -q --disable-pip-version-check -e '.[test,uvloop]' -e clients/python
 fi
 
+# Go is preinstalled on this kind of machine but not always on PATH.
+command -v go >/dev/null || export PATH="$PATH:/usr/local/go/bin"
+
 echo "== ruff"
 python3 -m ruff check .
 python3 -m ruff format --check .
@@ -41,6 +44,15 @@ python3 -m mypy
 echo "== clients/python: ruff, mypy, pytest"
 (cd clients/python && python3 -m ruff check . && python3 -m ruff format --check . && python3 -m mypy)
 (cd clients/python && python3 -m pytest -q -p no:cacheprovider)
+
+echo "== clients/go: vet, test, build the matrix program"
+(cd clients/go && go vet ./... && go test -count=1 ./... && go build -o bin/geargate-interop ./cmd/geargate-interop)
+
+echo "== clients/java: mvn test, then the matrix jar"
+(cd clients/java && mvn -B -ntp test && mvn -B -ntp -q package -DskipTests)
+
+echo "== clients/node: npm ci (builds dist/), node --test"
+(cd clients/node && npm ci --no-audit --no-fund --loglevel=error && npm test)
 
 echo "== pytest: server, gateway, real clients, differential, mixed-language matrix"
 python3 -m pytest -q -p no:cacheprovider "$@"
