@@ -15,11 +15,11 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     write = terminalreporter.write_line
     write("")
     write("Mixed-language matrix (rows: client, columns: worker)")
-    write(" " * width + " | " + " | ".join(n.ljust(c) for n, c in zip(NAMES, columns)))
+    write(" " * width + " | " + " | ".join(n.ljust(c) for n, c in zip(NAMES, columns, strict=True)))
     write("-" * width + "-|-" + "-|-".join("-" * c for c in columns))
     for client in NAMES:
         cells = []
-        for worker, column in zip(NAMES, columns):
+        for worker, column in zip(NAMES, columns, strict=True):
             cell = RESULTS.get((client, worker))
             mark = "-" if cell is None else ("pass" if cell.passed else "FAIL")
             cells.append(mark.ljust(column))
