@@ -46,7 +46,10 @@ echo "== clients/python: ruff, mypy, pytest"
 (cd clients/python && python3 -m pytest -q -p no:cacheprovider)
 
 echo "== clients/go: vet, test, build the matrix program"
-(cd clients/go && go vet ./... && go test -count=1 ./... && go build -o bin/geargate-interop ./cmd/geargate-interop)
+(cd clients/go && go vet ./... && go test -count=1 ./... &&
+  go build -o bin/geargate-interop ./cmd/geargate-interop &&
+  go build -o bin/title-worker ./examples/title-worker &&
+  go build -o bin/title-client ./examples/title-client)
 
 echo "== clients/java: mvn test, then the matrix jar"
 (cd clients/java && mvn -B -ntp test && mvn -B -ntp -q package -DskipTests)

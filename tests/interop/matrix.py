@@ -41,7 +41,7 @@ class Identity:
     exceptions: bool = True  # a client that sees exceptions as such (else as failures)
 
 
-def _jar() -> str:
+def java_jar() -> str:
     jars = sorted(glob.glob(str(ROOT / "clients/java/target/*-jar-with-dependencies.jar")))
     return jars[-1] if jars else str(ROOT / "clients/java/target/geargate-client-interop.jar")
 
@@ -74,7 +74,7 @@ def identities() -> list[Identity]:
             [python, "-m", "geargate_client.interop", "--transport", "grpc"],
         ),
         Identity("Go", "go", [str(ROOT / "clients/go/bin/geargate-interop")]),
-        Identity("Java", "java", ["java", "-jar", _jar()]),
+        Identity("Java", "java", ["java", "-jar", java_jar()]),
         Identity("Node", "node", ["node", str(ROOT / "clients/node/interop/geargate-interop.js")]),
     ]
 
