@@ -14,6 +14,7 @@ from . import __version__
 from .config import Config, build_parser, parse_serve_args
 from .logs import LogTarget
 from .server.server import GearmanServer, write_pid_file
+from .store import SqliteStore
 
 log = logging.getLogger("geargate")
 
@@ -48,9 +49,27 @@ def serve(config: Config) -> int:
     return 0
 
 
+def open_store(config: Config) -> SqliteStore | None:
+    if config.store == "memory":
+        return None
+    path = config.store_path
+    if path is None:
+        base = os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state")
+        os.makedirs(os.path.join(base, "geargate"), exist_ok=True)
+        path = os.path.join(base, "geargate", "geargate.sqlite3")
+    store = SqliteStore(path, config.store_table, config.sync)
+    log.warning("background jobs are kept in %s (SQLite, synchronous=%s)", path, config.sync)
+    return store
+
+
 async def _serve(config: Config, target: LogTarget) -> None:
     loop = asyncio.get_running_loop()
-    server = GearmanServer(config, loop)
+    store = open_store(config)
+    server = GearmanServer(config, loop, store)
+    if store is not None:
+        records = store.replay()
+        restored = server.engine.restore(records)
+        log.warning("replayed %d stored background jobs (%d rows)", restored, len(records))
     await server.start()
     gateway = None
     if config.grpc_port:
@@ -66,6 +85,8 @@ async def _serve(config: Config, target: LogTarget) -> None:
     finally:
         if gateway is not None:
             await gateway.stop()
+        if store is not None:
+            store.close()
         if config.pid_file:
             with contextlib.suppress(OSError):
                 os.unlink(config.pid_file)

@@ -44,6 +44,10 @@ class Config:
     grpc_listen: str | None = None
     grpc_ping_interval: float = 30.0
     grpc_max_message_size: int = 0  # 0: the same as max_packet_size
+    store: str = "memory"
+    store_path: str | None = None
+    store_table: str = "geargate_jobs"
+    sync: str = "normal"
 
     @property
     def handle_prefix(self) -> bytes:
@@ -185,6 +189,49 @@ def add_serve_options(p: argparse.ArgumentParser) -> None:
         help="job handles are PREFIX:<n> (default H:<hostname>)",
     )
 
+    store = p.add_argument_group("persistence of background jobs")
+    store.add_argument(
+        "--store",
+        choices=("memory", "sqlite"),
+        default=None,
+        help="where background jobs are kept: `memory` (lost when the server stops, like "
+        "gearmand's builtin queue) or `sqlite` (committed before JOB_CREATED; replayed at "
+        "start-up) (default memory)",
+    )
+    store.add_argument(
+        "--store-path",
+        default=None,
+        metavar="FILE",
+        help="the SQLite database (default: geargate.sqlite3 in $XDG_STATE_HOME/geargate or "
+        "~/.local/state/geargate)",
+    )
+    store.add_argument(
+        "--sync",
+        choices=("normal", "full"),
+        default="normal",
+        help="SQLite synchronous mode: `normal` survives a crash of the process, `full` also a "
+        "power loss (see docs/durability.md) (default normal)",
+    )
+    store.add_argument(
+        "-q",
+        "--queue-type",
+        default=None,
+        metavar="TYPE",
+        help="gearmand's name for --store: `builtin` = memory, `libsqlite3` = sqlite",
+    )
+    store.add_argument(
+        "--libsqlite3-db",
+        default=None,
+        metavar="FILE",
+        help="gearmand's name for --store-path (implies --store sqlite)",
+    )
+    store.add_argument(
+        "--libsqlite3-table",
+        default=None,
+        metavar="TABLE",
+        help="table for the jobs (default geargate_jobs)",
+    )
+
     admin = p.add_argument_group("administration")
     admin.add_argument(
         "--admin-shutdown",
@@ -284,6 +331,16 @@ def parse_serve_args(argv: Sequence[str]) -> Config:
         except OSError as error:
             parser.error(f"cannot read --config-file: {error}")
         args = parser.parse_args([*tokens, *argv])
+    store = args.store
+    queue_type = (args.queue_type or "").lower()
+    if queue_type in ("", "builtin"):
+        pass
+    elif queue_type == "libsqlite3":
+        store = store or "sqlite"
+    else:
+        parser.error(f"-q/--queue-type {args.queue_type}: geargate has builtin and libsqlite3")
+    if args.libsqlite3_db and not store:
+        store = "sqlite"
     port = args.port
     if port is None:
         env_port = os.environ.get("GEARMAND_PORT", "")
@@ -312,4 +369,8 @@ def parse_serve_args(argv: Sequence[str]) -> Config:
         grpc_listen=args.grpc_listen,
         grpc_ping_interval=args.grpc_ping_interval,
         grpc_max_message_size=args.grpc_max_message_size or args.max_packet_size,
+        store=store or "memory",
+        store_path=args.store_path or args.libsqlite3_db,
+        store_table=args.libsqlite3_table or "geargate_jobs",
+        sync=args.sync,
     )

@@ -10,8 +10,10 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..store.base import Store, StoredJob
 from .endpoints import ClientEndpoint, Scheduler, WorkerEndpoint
 from .job import PRIORITIES, Function, Job, JobState, Priority
 from .sessions import ClientSession, WorkerSession
@@ -62,9 +64,17 @@ class EngineOptions:
 
 
 class Engine:
-    def __init__(self, scheduler: Scheduler, options: EngineOptions | None = None) -> None:
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        options: EngineOptions | None = None,
+        store: Store | None = None,
+    ) -> None:
         self.scheduler = scheduler
         self.options = options or EngineOptions()
+        # Background jobs are persisted here when set; None keeps everything in memory.
+        self.store = store
+        self._store_ids = itertools.count(1)
         self.functions: dict[bytes, Function] = {}
         self.jobs: dict[bytes, Job] = {}  # handle -> live job (queued, scheduled or running)
         self.uniques: dict[object, Job] = {}  # coalescing key -> job
@@ -121,6 +131,9 @@ class Engine:
             if existing is not None:
                 if client is None:
                     existing.background = True
+                    if self.store is not None and existing.store_id is None:
+                        # A background submitter now depends on it: it must survive a crash.
+                        self._persist(existing)
                 else:
                     self._attach(client, existing)
                 return existing
@@ -136,15 +149,100 @@ class Engine:
         if client is not None:
             self._attach(client, job)
         function.queued[priority] += 1
-        if when and when > self.scheduler.time():
+        if client is None and self.store is not None:
+            # Runnable only once durable: the submitter hears JOB_CREATED after the commit.
+            job.state = JobState.PENDING
+            self._persist(job)
+        else:
+            self._enqueue(job)
+        return job
+
+    def _enqueue(self, job: Job) -> None:
+        """Put a counted job where workers find it: its queue, or the epoch schedule."""
+        function = job.function
+        if job.when and job.when > self.scheduler.time():
             job.state = JobState.SCHEDULED
-            heapq.heappush(self._scheduled, (when, next(self._schedule_seq), job))
+            heapq.heappush(self._scheduled, (job.when, next(self._schedule_seq), job))
             self._arm_epoch_timer()
         else:
-            function.queues[priority].append(job)
+            job.state = JobState.QUEUED
+            function.queues[job.priority].append(job)
             if function.sleepers:
                 self._wake(function, self.options.worker_wakeup)
-        return job
+
+    # ---------------------------------------------------------------- persistence
+
+    def _persist(self, job: Job) -> None:
+        assert self.store is not None
+        job.store_id = next(self._store_ids)
+        job.commit_waiters = []
+        record = StoredJob(
+            job.store_id,
+            job.function.name,
+            job.unique,
+            job.priority,
+            job.when,
+            job.reducer,
+            job.data,
+        )
+        self.store.add(record, lambda ok: self._committed(job, ok))
+
+    def when_committed(self, job: Job, callback: Callable[[bool], None]) -> None:
+        """Call back once the job's pending store commit is done (at once if none is)."""
+        if job.commit_waiters is None:
+            callback(True)
+        else:
+            job.commit_waiters.append(callback)
+
+    def _committed(self, job: Job, ok: bool) -> None:
+        waiters = job.commit_waiters or []
+        job.commit_waiters = None
+        if ok:
+            if job.state is JobState.PENDING:
+                self._enqueue(job)
+        else:
+            job.store_id = None
+            if job.state is JobState.PENDING:
+                job.function.queued[job.priority] -= 1
+                self._finish(job)
+        for waiter in waiters:
+            waiter(ok)
+
+    def restore(self, records: list[StoredJob]) -> int:
+        """Re-create stored jobs at start-up, before any client connects; returns how many.
+
+        A second row for a (function, unique) already restored joins it, as a submit would,
+        and its row is deleted: duplicates never stop a start-up.
+        """
+        restored = 0
+        top = 0
+        for record in records:
+            top = max(top, record.id)
+            unique, data, name = record.unique, record.data, record.function
+            key: object = None
+            if unique == b"-":
+                key = (name, None, data) if data else None
+            elif unique:
+                key = (name, unique)
+            if key is not None and key in self.uniques:
+                assert self.store is not None
+                self.store.done(record.id)
+                continue
+            function = self.function(name)
+            handle = b"%s:%d" % (self.options.handle_prefix, next(self._counter))
+            job = Job(
+                handle, function, unique, data, record.priority, True, record.when,
+                record.reducer, key,
+            )  # fmt: skip
+            job.store_id = record.id
+            self.jobs[handle] = job
+            if key is not None:
+                self.uniques[key] = job
+            function.queued[job.priority] += 1
+            self._enqueue(job)
+            restored += 1
+        self._store_ids = itertools.count(top + 1)
+        return restored
 
     def _attach(self, client: ClientSession, job: Job) -> None:
         job.listeners.append(client)
@@ -335,19 +433,21 @@ class Engine:
         for client in job.listeners:
             client.endpoint.work_status(job, numerator, denominator)
 
-    def work_complete(self, worker: WorkerSession, handle: bytes, data: bytes) -> None:
+    def work_complete(self, worker: WorkerSession, handle: bytes, data: bytes) -> Job:
         job = self._end_assignment(worker, handle)
         for client in job.listeners:
             client.endpoint.work_complete(job, data)
         self._finish(job)
+        return job
 
-    def work_fail(self, worker: WorkerSession, handle: bytes) -> None:
+    def work_fail(self, worker: WorkerSession, handle: bytes) -> Job:
         job = self._end_assignment(worker, handle)
         for client in job.listeners:
             client.endpoint.work_fail(job)
         self._finish(job)
+        return job
 
-    def work_exception(self, worker: WorkerSession, handle: bytes, data: bytes) -> None:
+    def work_exception(self, worker: WorkerSession, handle: bytes, data: bytes) -> Job:
         job = self._end_assignment(worker, handle)
         for client in job.listeners:
             if client.endpoint.exceptions:
@@ -355,6 +455,7 @@ class Engine:
             else:
                 client.endpoint.work_fail(job)
         self._finish(job)
+        return job
 
     def _end_assignment(self, worker: WorkerSession, handle: bytes) -> Job:
         job = worker.assigned.pop(handle, None)
@@ -369,6 +470,8 @@ class Engine:
 
     def _finish(self, job: Job) -> None:
         """Forget a job that left the queue and no worker holds."""
+        if job.store_id is not None and self.store is not None and job.state is not JobState.DONE:
+            self.store.done(job.store_id)
         for client in job.listeners:
             client.jobs.pop(job, None)
         job.listeners = []
@@ -487,6 +590,9 @@ class Engine:
         job.listeners = []
         if job.state is JobState.RUNNING:
             job.state = JobState.CANCELLED
+            if job.store_id is not None and self.store is not None:
+                self.store.done(job.store_id)  # it must not come back after a restart
+                job.store_id = None
             del self.jobs[job.handle]
             if job.key is not None and self.uniques.get(job.key) is job:
                 del self.uniques[job.key]

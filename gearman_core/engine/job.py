@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ class JobState(IntEnum):
     RUNNING = 2  # held by a worker
     CANCELLED = 3  # cancelled by an admin while a worker held it; its result is dropped
     DONE = 4  # finished, dropped or abandoned; any queue entry left is a tombstone
+    PENDING = 5  # a background job waiting for the store to commit it; counted as queued
 
 
 class Job:
@@ -32,6 +34,7 @@ class Job:
 
     __slots__ = (
         "background",
+        "commit_waiters",
         "data",
         "denominator",
         "function",
@@ -43,6 +46,7 @@ class Job:
         "reducer",
         "retries",
         "state",
+        "store_id",
         "timer",
         "unique",
         "when",
@@ -79,6 +83,9 @@ class Job:
         self.retries = 0  # times requeued after a lost worker or a timeout
         self.state = JobState.QUEUED
         self.timer: Any = None  # the CAN_DO_TIMEOUT timer of the current assignment
+        self.store_id: int | None = None  # its row in the persistent store, if it has one
+        # Callbacks waiting for the store to commit this job; None when no commit is pending.
+        self.commit_waiters: list[Callable[[bool], None]] | None = None
 
     def __repr__(self) -> str:
         return f"<Job {self.handle!r} {self.function.name!r} {self.state.name}>"

@@ -58,9 +58,20 @@ ERR_PACKET_TOO_LARGE = error_packet(
     b"ARGUMENT_TOO_LARGE", b"Packet exceeds the server's size limit"
 )
 ERR_EPOCH_RANGE = error_packet(b"INVALID_ARGUMENT", b"Epoch time out of range")
+# gearmand's reply when its queue store fails: the error's name as the text.
+ERR_STORE = error_packet(b"QUEUE_ERROR", b"QUEUE_ERROR")
 
 MAX_HANDLE = 64
 MAX_TIMEOUT_MS = 2**31 - 1
+
+
+class Slot:
+    """A reply whose bytes come later; replies after it wait, so none overtakes it."""
+
+    __slots__ = ("data",)
+
+    def __init__(self) -> None:
+        self.data: bytes | None = None
 
 
 class Connection(asyncio.Protocol):
@@ -68,7 +79,7 @@ class Connection(asyncio.Protocol):
         "_closed",
         "_dirty",
         "_out",
-        "_out_size",
+        "_slots",
         "client",
         "decoder",
         "engine",
@@ -90,8 +101,8 @@ class Connection(asyncio.Protocol):
         self.exceptions = server.config.exceptions
         self.client: ClientSession | None = None
         self.worker: WorkerSession | None = None
-        self._out: list[bytes] = []
-        self._out_size = 0
+        self._out: list[bytes | Slot] = []
+        self._slots = 0  # Slot entries in _out, filled or not
         self._dirty = False
         self._closed = False
 
@@ -162,10 +173,41 @@ class Connection(asyncio.Protocol):
         if self._closed:
             return
         self._out.append(packet)
-        self._out_size += len(packet)
         if not self._dirty:
             self._dirty = True
             self.server.mark_dirty(self)
+
+    def reserve(self) -> Slot:
+        """A place in the reply order for a reply that is not known yet (a store commit)."""
+        slot = Slot()
+        self._out.append(slot)
+        self._slots += 1
+        return slot
+
+    def fill(self, slot: Slot, packet: bytes) -> None:
+        slot.data = packet
+        if not self._closed and not self._dirty:
+            self._dirty = True
+            self.server.mark_dirty(self)
+
+    def _ready_output(self) -> bytes:
+        """Everything up to the first unfilled slot, taken off the output list."""
+        out = self._out
+        if not self._slots:  # the usual case: plain packets only
+            data = out[0] if len(out) == 1 else b"".join(out)  # type: ignore[arg-type]
+            out.clear()
+            return data  # type: ignore[return-value]
+        ready: list[bytes] = []
+        for item in out:
+            if type(item) is Slot:
+                if item.data is None:
+                    break
+                ready.append(item.data)
+                self._slots -= 1
+            else:
+                ready.append(item)  # type: ignore[arg-type]
+        del out[: len(ready)]
+        return b"".join(ready)
 
     def flush(self) -> None:
         if not self._dirty:
@@ -173,12 +215,12 @@ class Connection(asyncio.Protocol):
         self._dirty = False
         out = self._out
         if not out or self._closed or self.transport is None:
-            out.clear()
-            self._out_size = 0
+            if self._closed:
+                out.clear()
             return
-        data = out[0] if len(out) == 1 else b"".join(out)
-        out.clear()
-        self._out_size = 0
+        data = self._ready_output()
+        if not data:
+            return
         transport = self.transport
         transport.write(data)
         if transport.get_write_buffer_size() > self.server.output_limit:
@@ -263,7 +305,24 @@ class Connection(asyncio.Protocol):
         except SubmitError as error:
             self.send(error_packet(error.code, error.text))
             return
-        self.send(encode_res(P.JOB_CREATED, job.handle))
+        self._created(job)
+
+    def _created(self, job: Job) -> None:
+        """JOB_CREATED, held back in its place until a pending store commit is done."""
+        if job.commit_waiters is None:
+            self.send(encode_res(P.JOB_CREATED, job.handle))
+            return
+        slot = self.reserve()
+        created = encode_res(P.JOB_CREATED, job.handle)
+        self.engine.when_committed(job, lambda ok: self.fill(slot, created if ok else ERR_STORE))
+
+    def _after_store(self, job: Job) -> None:
+        """Hold later replies until the store has forgotten a finished persisted job, so a
+        worker that sees any reply after its WORK_COMPLETE knows the job will not run again."""
+        store = self.engine.store
+        if job.store_id is not None and store is not None:
+            slot = self.reserve()
+            store.barrier(lambda ok: self.fill(slot, b""))
 
     def on_submit_job(self, args: tuple[bytes, ...]) -> None:
         self._submit(args, Priority.NORMAL, False)
@@ -294,7 +353,7 @@ class Connection(asyncio.Protocol):
         except SubmitError as error:
             self.send(error_packet(error.code, error.text))
             return
-        self.send(encode_res(P.JOB_CREATED, job.handle))
+        self._created(job)
 
     def _submit_reduce(self, args: tuple[bytes, ...], background: bool) -> None:
         name, unique, reducer, _aggregator, data = args
@@ -310,7 +369,7 @@ class Connection(asyncio.Protocol):
         except SubmitError as error:
             self.send(error_packet(error.code, error.text))
             return
-        self.send(encode_res(P.JOB_CREATED, job.handle))
+        self._created(job)
 
     def on_submit_reduce_job(self, args: tuple[bytes, ...]) -> None:
         self._submit_reduce(args, False)
@@ -391,24 +450,30 @@ class Connection(asyncio.Protocol):
 
     def on_work_complete(self, args: tuple[bytes, ...]) -> None:
         try:
-            self.engine.work_complete(self._reporter(), args[0], args[1])
+            job = self.engine.work_complete(self._reporter(), args[0], args[1])
         except JobNotFound:
             self.send(ERR_NOT_FOUND_RESULT)
+            return
+        self._after_store(job)
 
     def on_work_fail(self, args: tuple[bytes, ...]) -> None:
         if len(args[0]) >= MAX_HANDLE:
             self.send(ERR_HANDLE_TOO_LARGE)
             return
         try:
-            self.engine.work_fail(self._reporter(), args[0])
+            job = self.engine.work_fail(self._reporter(), args[0])
         except JobNotFound:
             self.send(ERR_NOT_FOUND_RESULT)
+            return
+        self._after_store(job)
 
     def on_work_exception(self, args: tuple[bytes, ...]) -> None:
         try:
-            self.engine.work_exception(self._reporter(), args[0], args[1])
+            job = self.engine.work_exception(self._reporter(), args[0], args[1])
         except JobNotFound:
             self.send(ERR_NOT_FOUND_EXCEPTION)
+            return
+        self._after_store(job)
 
     def _reporter(self) -> WorkerSession:
         """The worker session a WORK_* report comes from; none means it holds no job."""

@@ -15,6 +15,7 @@ from ..config import Config
 from ..engine import Engine, EngineOptions, TimerHandle, WorkerSession
 from ..protocol import Decoder
 from ..protocol.codec import DEFAULT_MAX_LINE
+from ..store import Store
 from .connection import Connection
 
 log = logging.getLogger("geargate.server")
@@ -37,7 +38,9 @@ class LoopScheduler:
 
 
 class GearmanServer:
-    def __init__(self, config: Config, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, config: Config, loop: asyncio.AbstractEventLoop, store: Store | None = None
+    ) -> None:
         self.config = config
         self.loop = loop
         self.version = __version__
@@ -49,6 +52,7 @@ class GearmanServer:
                 worker_wakeup=config.worker_wakeup,
                 exceptions=config.exceptions,
             ),
+            store,
         )
         self.connections: dict[Connection, None] = {}
         self.write_high_water = WRITE_HIGH_WATER

@@ -146,8 +146,9 @@ def matrix() -> Iterator[Matrix]:
     grpc_port = free_port()
     server = Server("geargate", ["--grpc-port", str(grpc_port)])
     grpc = f"127.0.0.1:{grpc_port}"
-    procs = _start_workers(server, grpc)
+    procs: list[subprocess.Popen[bytes]] = []
     try:
+        procs.extend(_start_workers(server, grpc))
         missing = set(_wait_registered(server, procs))
         cells: dict[tuple[str, str], Cell] = {}
         for client in IDENTITIES:
