@@ -12,6 +12,7 @@ import asyncio
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from enum import Enum
+from functools import partial
 
 import grpc
 from google.protobuf.message import DecodeError
@@ -21,6 +22,10 @@ from gearman_core.engine import MAX_UNIQUE, ClientSession, Engine, Job, SubmitEr
 from .convert import BadRequest, Submission, submit_error_status, text
 from .generated.geargate.v1 import geargate_pb2 as pb
 from .generated.geargate.v1 import geargate_pb2_grpc as pb_grpc
+
+# A background job the store could not commit (the Gearman side answers QUEUE_ERROR).
+STORE_UNAVAILABLE = grpc.StatusCode.UNAVAILABLE
+STORE_FAILED = "the job store could not commit the job; nothing was queued"
 
 
 class SinkEnd(Enum):
@@ -175,6 +180,19 @@ class JobService(pb_grpc.JobServiceServicer):
         )
         return job, self.engine.jobs_created == created
 
+    async def _committed(self, job: Job) -> bool:
+        """Wait for the store to commit the job, when a commit is pending; False if it failed."""
+        if job.commit_waiters is None:
+            return True
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+        def resolve(ok: bool) -> None:
+            if not done.done():  # the call may have been cancelled meanwhile
+                done.set_result(ok)
+
+        self.engine.when_committed(job, resolve)
+        return await done
+
     async def Submit(
         self, request: pb.SubmitRequest, context: grpc.aio.ServicerContext
     ) -> pb.SubmitReply:
@@ -183,6 +201,8 @@ class JobService(pb_grpc.JobServiceServicer):
             job, _ = self._submit(sub, None)
         except SubmitError as error:
             await context.abort(submit_error_status(error), str(error))
+        if not await self._committed(job):
+            await context.abort(STORE_UNAVAILABLE, STORE_FAILED)
         return pb.SubmitReply(handle=text(job.handle), request_id=request.request_id)
 
     async def _foreground(
@@ -195,6 +215,15 @@ class JobService(pb_grpc.JobServiceServicer):
             job, coalesced = self._submit(sub, listener.session)
         except SubmitError as error:
             await context.abort(submit_error_status(error), str(error))
+        try:
+            # Joining a background job whose commit is pending: created only once it is durable.
+            committed = await self._committed(job)
+        except asyncio.CancelledError:
+            listener.abandon(self.engine)
+            raise
+        if not committed:
+            listener.abandon(self.engine)
+            await context.abort(STORE_UNAVAILABLE, STORE_FAILED)
         sink.input_done()
         return listener, sink, job, coalesced
 
@@ -266,6 +295,17 @@ class JobService(pb_grpc.JobServiceServicer):
             error = pb.SubmitError(code=code, message=message)
             sink.put(pb.JobEvent(request_id=request.request_id, error=error))
 
+        def announce(
+            request: pb.SubmitRequest, created: pb.JobEvent, listener: Listener | None, ok: bool
+        ) -> None:
+            """The created event, once the job is durable (at once when nothing is pending)."""
+            if ok:
+                sink.put(created)
+                return
+            if listener is not None:
+                listener.abandon(self.engine)
+            refuse(request, "UNAVAILABLE", STORE_FAILED)
+
         async def read() -> None:
             try:
                 await submit_all()
@@ -299,13 +339,12 @@ class JobService(pb_grpc.JobServiceServicer):
                     listeners.append(listener)
                     if len(listeners) > 1024:
                         listeners[:] = [other for other in listeners if not other.done]
-                sink.put(
-                    pb.JobEvent(
-                        request_id=request.request_id,
-                        handle=text(job.handle),
-                        created=pb.Created(coalesced=coalesced),
-                    )
+                created = pb.JobEvent(
+                    request_id=request.request_id,
+                    handle=text(job.handle),
+                    created=pb.Created(coalesced=coalesced),
                 )
+                self.engine.when_committed(job, partial(announce, request, created, listener))
 
         reader = asyncio.ensure_future(read())
         try:

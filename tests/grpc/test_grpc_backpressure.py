@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import grpc
 import pytest
@@ -117,3 +118,35 @@ def test_message_over_the_size_limit_is_resource_exhausted() -> None:
         assert small.queued("big") == 1
     finally:
         small.stop()
+
+
+def test_grpc_submit_is_answered_after_the_store_commit_and_survives_a_crash(
+    tmp_path: Path,
+) -> None:
+    store = str(tmp_path / "jobs.sqlite3")
+    first = Gateway(["--store", "sqlite", "--store-path", store])
+    try:
+        handles = [
+            first.jobs.Submit(
+                pb.SubmitRequest(function="durable", payload=b"%d" % n), timeout=WAIT
+            ).handle
+            for n in range(3)
+        ]
+        assert len(set(handles)) == 3
+        first.tcp.proc.kill()  # SIGKILL: no chance to write anything more
+        first.tcp.proc.wait()
+    finally:
+        first.stop()
+    second = Gateway(["--store", "sqlite", "--store-path", store])
+    try:
+        assert second.queued("durable") == 3
+        with StreamWorker(second.channel, ["durable"]) as worker:
+            payloads = set()
+            for _ in range(3):
+                job = worker.assignment()
+                payloads.add(job.payload)
+                worker.complete(job.handle, b"ok")
+            assert payloads == {b"0", b"1", b"2"}
+            second.wait_queued("durable", 0)
+    finally:
+        second.stop()
