@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import logging
 import os
 import resource
+import sqlite3
 import sys
 from collections.abc import Sequence
 
@@ -15,6 +17,7 @@ from .config import Config, build_parser, parse_serve_args
 from .logs import LogTarget
 from .server.server import GearmanServer, write_pid_file
 from .store import SqliteStore
+from .store.importer import import_gearmand_sqlite
 
 log = logging.getLogger("geargate")
 
@@ -23,6 +26,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "serve":
         return serve(parse_serve_args(args[1:]))
+    if args and args[0] == "import-gearmand-sqlite":
+        return import_gearmand(args[1:])
     parser = build_parser()
     parser.parse_args(args)
     parser.print_help()
@@ -91,6 +96,39 @@ async def _serve(config: Config, target: LogTarget) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(config.pid_file)
     log.warning("geargate %s stopped", __version__)
+
+
+def import_gearmand(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="geargate import-gearmand-sqlite",
+        description="Move the background jobs of a gearmand SQLite queue (-q libsqlite3) into "
+        "geargate's store. Run it while neither server uses the files; the moved rows are "
+        "deleted from the gearmand database once geargate's copies are committed.",
+    )
+    parser.add_argument("path", help="gearmand's --libsqlite3-db file")
+    parser.add_argument(
+        "--table",
+        default="gearman_queue",
+        help="gearmand's --libsqlite3-table (default gearman_queue)",
+    )
+    parser.add_argument(
+        "--store-path",
+        default=None,
+        help="geargate's SQLite database (default: as `geargate serve` uses)",
+    )
+    args = parser.parse_args(list(argv))
+    config = Config(store="sqlite", store_path=args.store_path)
+    store = open_store(config)
+    assert store is not None
+    try:
+        moved = import_gearmand_sqlite(args.path, args.table, store)
+    except (OSError, ValueError, sqlite3.Error) as error:
+        print(f"geargate: cannot import {args.path}: {error}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(f"moved {moved} jobs from {args.path} into {store.path}")
+    return 0
 
 
 def _raise_file_limit(wanted: int) -> None:

@@ -146,6 +146,10 @@ class SqliteStore:
         if self._adds or self._dones or self._barriers:
             self._schedule()
 
+    def write_now(self, jobs: list[StoredJob]) -> None:
+        """Add jobs in one transaction and wait for it (for tools, not the event loop)."""
+        self._executor.submit(self._write, jobs, []).result()
+
     def replay(self) -> list[StoredJob]:
         return self._executor.submit(self._read_all).result()
 
