@@ -93,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_HelpFormatter,
     )
     add_serve_options(serve)
+    commands.add_parser(
+        "import-gearmand-sqlite",
+        help="move the jobs of a gearmand SQLite queue (-q libsqlite3) into geargate's store",
+    )
     return parser
 
 
