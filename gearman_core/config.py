@@ -48,6 +48,7 @@ class Config:
     store_path: str | None = None
     store_table: str = "geargate_jobs"
     sync: str = "normal"
+    drain_timeout: float = 0.0
 
     @property
     def handle_prefix(self) -> bytes:
@@ -244,6 +245,15 @@ def add_serve_options(p: argparse.ArgumentParser) -> None:
         "peers (off by default, as in gearmand >= 1.1.15)",
     )
     admin.add_argument(
+        "--drain-timeout",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="on SIGTERM, stop accepting and handing out work, and wait up to this long for "
+        "running jobs to finish; queued background jobs stay in the store (default 0: stop "
+        "at once, as gearmand does)",
+    )
+    admin.add_argument(
         "-l",
         "--log-file",
         default="stderr",
@@ -307,6 +317,12 @@ def add_serve_options(p: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         help="geargate runs one event loop that owns all queue state; there are no I/O threads",
+    )
+    compat.add_argument(
+        "--store-queue-on-shutdown",
+        action="store_true",
+        help="geargate's SQLite store commits every background job before JOB_CREATED, which "
+        "already covers what this gearmand option does at shutdown",
     )
     compat.add_argument(
         "-R",
@@ -377,4 +393,5 @@ def parse_serve_args(argv: Sequence[str]) -> Config:
         store_path=args.store_path or args.libsqlite3_db,
         store_table=args.libsqlite3_table or "geargate_jobs",
         sync=args.sync,
+        drain_timeout=max(0.0, args.drain_timeout),
     )

@@ -75,6 +75,8 @@ class Engine:
         # Background jobs are persisted here when set; None keeps everything in memory.
         self.store = store
         self._store_ids = itertools.count(1)
+        # While draining for a shutdown, no job is handed out (running ones may finish).
+        self.paused = False
         self.functions: dict[bytes, Function] = {}
         self.jobs: dict[bytes, Job] = {}  # handle -> live job (queued, scheduled or running)
         self.uniques: dict[object, Job] = {}  # coalescing key -> job
@@ -324,7 +326,7 @@ class Engine:
 
     def pre_sleep(self, worker: WorkerSession) -> None:
         for function in worker.order:
-            if function.has_runnable():
+            if function.has_runnable() and not self.paused:
                 worker.noop_sent = True
                 worker.endpoint.wake()
                 return
@@ -345,7 +347,7 @@ class Engine:
         worker.noop_sent = False
         order = worker.order
         count = len(order)
-        if count == 0:
+        if count == 0 or self.paused:
             return None
         start = worker.rotation
         for priority in PRIORITIES:

@@ -129,7 +129,7 @@ class GearmanServer:
 
     def install_signal_handlers(self, reopen_log: Callable[[], None]) -> None:
         loop = self.loop
-        loop.add_signal_handler(signal.SIGTERM, self.request_stop, False)
+        loop.add_signal_handler(signal.SIGTERM, self.terminate)
         loop.add_signal_handler(signal.SIGINT, self.request_stop, False)
         loop.add_signal_handler(signal.SIGUSR1, self.request_stop, True)
         loop.add_signal_handler(signal.SIGHUP, reopen_log)
@@ -137,27 +137,54 @@ class GearmanServer:
 
     def request_stop(self, graceful: bool) -> None:
         """Stop now, or (graceful) stop accepting and stop once no job is left."""
-        for server in self._listeners:
-            server.close()
         if graceful:
             log.warning(
                 "graceful shutdown: no new connections; waiting for %d jobs", len(self.engine.jobs)
             )
-            self._draining = True
-            for callback in self.on_drain:
-                # Kept referenced until done: the loop holds tasks only weakly.
-                task = asyncio.ensure_future(callback())
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
-            self._check_drained()
+            self._start_draining()
+            self._check_drained(lambda: not self.engine.jobs, None)
         else:
             self._finish()
 
-    def _check_drained(self) -> None:
-        if not self.engine.jobs:
+    def terminate(self) -> None:
+        """SIGTERM: stop at once, or with --drain-timeout let running jobs finish first.
+
+        While draining no job is handed out; queued background jobs stay in the store.
+        """
+        timeout = self.config.drain_timeout
+        if timeout <= 0 or self._draining:
+            self._finish()
+            return
+        running = sum(function.running for function in self.engine.functions.values())
+        log.warning(
+            "draining: no new work; waiting up to %gs for %d running jobs", timeout, running
+        )
+        self._start_draining()
+        self.engine.paused = True
+        deadline = self.loop.time() + timeout
+        self._check_drained(
+            lambda: not any(function.running for function in self.engine.functions.values()),
+            deadline,
+        )
+
+    def _start_draining(self) -> None:
+        for server in self._listeners:
+            server.close()
+        self._draining = True
+        for callback in self.on_drain:
+            # Kept referenced until done: the loop holds tasks only weakly.
+            task = asyncio.ensure_future(callback())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def _check_drained(self, drained: Callable[[], bool], deadline: float | None) -> None:
+        if drained():
+            self._finish()
+        elif deadline is not None and self.loop.time() >= deadline:
+            log.warning("drain timeout: stopping with jobs still running")
             self._finish()
         elif self._draining:
-            self.loop.call_later(0.1, self._check_drained)
+            self.loop.call_later(0.1, self._check_drained, drained, deadline)
 
     def _finish(self) -> None:
         if self._stopped.done():
