@@ -31,7 +31,7 @@ class BadRequest(Exception):
 class Submission:
     """A validated SubmitRequest in the engine's terms."""
 
-    __slots__ = ("data", "function", "priority", "reducer", "unique", "when")
+    __slots__ = ("data", "function", "priority", "reducer", "retain", "unique", "when")
 
     def __init__(self, request: pb.SubmitRequest) -> None:
         function = request.function.encode()
@@ -53,6 +53,7 @@ class Submission:
         self.data = request.payload
         self.priority = priority
         self.reducer = reducer or None
+        self.retain = float(request.retain_results_seconds) or None
         self.when = 0.0
         if request.HasField("run_at"):
             self.when = request.run_at.seconds + request.run_at.nanos / 1e9

@@ -28,6 +28,9 @@ STORE_UNAVAILABLE = grpc.StatusCode.UNAVAILABLE
 STORE_FAILED = "the job store could not commit the job; nothing was queued"
 
 
+OUTCOMES = {"complete": pb.COMPLETE, "fail": pb.FAIL, "exception": pb.EXCEPTION}
+
+
 class SinkEnd(Enum):
     DONE = 1  # input closed and every foreground submission has its terminal event
     OVERFLOW = 2  # the client stopped reading and the bound was reached
@@ -176,8 +179,9 @@ class JobService(pb_grpc.JobServiceServicer):
     def _submit(self, sub: Submission, session: ClientSession | None) -> tuple[Job, bool]:
         created = self.engine.jobs_created
         job = self.engine.submit(
-            session, sub.function, sub.unique, sub.data, sub.priority, sub.when, sub.reducer
-        )
+            session, sub.function, sub.unique, sub.data, sub.priority, sub.when, sub.reducer,
+            sub.retain,
+        )  # fmt: skip
         return job, self.engine.jobs_created == created
 
     async def _committed(self, job: Job) -> bool:
@@ -389,6 +393,16 @@ class JobService(pb_grpc.JobServiceServicer):
             waiting_clients=status.listeners,
             handle=text(job.handle),
         )
+
+    async def GetResult(
+        self, request: pb.ResultRequest, context: grpc.aio.ServicerContext
+    ) -> pb.StoredResult:
+        result = self.engine.results.get(request.handle.encode())
+        if result is None:
+            return pb.StoredResult()
+        reply = pb.StoredResult(found=True, outcome=OUTCOMES[result.outcome], data=result.data)
+        reply.expires_at.FromNanoseconds(int(result.expires * 1e9))
+        return reply
 
     async def Cancel(
         self, request: pb.CancelRequest, context: grpc.aio.ServicerContext

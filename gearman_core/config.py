@@ -49,6 +49,7 @@ class Config:
     store_table: str = "geargate_jobs"
     sync: str = "normal"
     drain_timeout: float = 0.0
+    retain_results: float = 0.0
 
     @property
     def handle_prefix(self) -> bytes:
@@ -65,6 +66,24 @@ def _non_negative(text: str) -> int:
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def _duration(text: str) -> float:
+    """Seconds, with an optional s/m/h/d suffix."""
+    scale = _UNITS.get(text[-1:].lower(), 0.0)
+    number = text[:-1] if scale else text
+    try:
+        value = float(number) * (scale or 1.0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: a number of seconds, or 30s, 10m, 2h, 1d"
+        ) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
     return value
 
 
@@ -181,6 +200,15 @@ def add_serve_options(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="sleeping workers woken (NOOP) per new job; each assignment wakes one more while "
         f"work remains; 0 = wake every sleeping worker (default {DEFAULT_WORKER_WAKEUP})",
+    )
+    jobs.add_argument(
+        "--retain-results",
+        type=_duration,
+        default=0.0,
+        metavar="DURATION",
+        help="keep the outcome and data of each finished background job readable for this "
+        "long (admin `show result HANDLE`, gRPC GetResult); e.g. 90, 30s, 10m, 2h, 1d "
+        "(default 0: not kept, as in gearmand)",
     )
     jobs.add_argument(
         "--exceptions",
@@ -394,4 +422,5 @@ def parse_serve_args(argv: Sequence[str]) -> Config:
         store_table=args.libsqlite3_table or "geargate_jobs",
         sync=args.sync,
         drain_timeout=max(0.0, args.drain_timeout),
+        retain_results=args.retain_results,
     )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from ..store.base import Store, StoredJob
 from .endpoints import ClientEndpoint, Scheduler, WorkerEndpoint
 from .job import PRIORITIES, Function, Job, JobState, Priority
+from .results import ResultShelf
 from .sessions import ClientSession, WorkerSession
 
 log = logging.getLogger("geargate.engine")
@@ -61,6 +62,8 @@ class EngineOptions:
     # NOOPs sent per job that becomes runnable; 0 = every sleeping worker (gearmand's -w 0).
     worker_wakeup: int = 2
     exceptions: bool = False  # every client starts with the `exceptions` option on
+    # Seconds a finished background job's outcome stays readable; 0 = not kept (gearmand).
+    retain_results: float = 0.0
 
 
 class Engine:
@@ -77,6 +80,7 @@ class Engine:
         self._store_ids = itertools.count(1)
         # While draining for a shutdown, no job is handed out (running ones may finish).
         self.paused = False
+        self.results = ResultShelf(scheduler)
         self.functions: dict[bytes, Function] = {}
         self.jobs: dict[bytes, Job] = {}  # handle -> live job (queued, scheduled or running)
         self.uniques: dict[object, Job] = {}  # coalescing key -> job
@@ -113,6 +117,7 @@ class Engine:
         priority: int = Priority.NORMAL,
         when: float = 0.0,
         reducer: bytes | None = None,
+        retain: float | None = None,
     ) -> Job:
         """Queue a job, or join the existing job with the same (function, unique).
 
@@ -145,6 +150,7 @@ class Engine:
         handle = b"%s:%d" % (self.options.handle_prefix, next(self._counter))
         self.jobs_created += 1
         job = Job(handle, function, unique, data, priority, client is None, when, reducer, key)
+        job.retain = retain
         self.jobs[handle] = job
         if key is not None:
             self.uniques[key] = job
@@ -439,6 +445,7 @@ class Engine:
         job = self._end_assignment(worker, handle)
         for client in job.listeners:
             client.endpoint.work_complete(job, data)
+        self._keep_result(job, "complete", data)
         self._finish(job)
         return job
 
@@ -446,8 +453,14 @@ class Engine:
         job = self._end_assignment(worker, handle)
         for client in job.listeners:
             client.endpoint.work_fail(job)
+        self._keep_result(job, "fail", b"")
         self._finish(job)
         return job
+
+    def _keep_result(self, job: Job, outcome: str, data: bytes) -> None:
+        seconds = job.retain if job.retain is not None else self.options.retain_results
+        if seconds > 0 and job.background and job.state is not JobState.CANCELLED:
+            self.results.keep(job.handle, outcome, data, seconds)
 
     def work_exception(self, worker: WorkerSession, handle: bytes, data: bytes) -> Job:
         job = self._end_assignment(worker, handle)
@@ -456,6 +469,7 @@ class Engine:
                 client.endpoint.work_exception(job, data)
             else:
                 client.endpoint.work_fail(job)
+        self._keep_result(job, "exception", data)
         self._finish(job)
         return job
 

@@ -44,6 +44,7 @@ class Job:
         "numerator",
         "priority",
         "reducer",
+        "retain",
         "retries",
         "state",
         "store_id",
@@ -84,6 +85,7 @@ class Job:
         self.state = JobState.QUEUED
         self.timer: Any = None  # the CAN_DO_TIMEOUT timer of the current assignment
         self.store_id: int | None = None  # its row in the persistent store, if it has one
+        self.retain: float | None = None  # seconds to keep its outcome; None = server default
         # Callbacks waiting for the store to commit this job; None when no commit is pending.
         self.commit_waiters: list[Callable[[bool], None]] | None = None
 

@@ -111,10 +111,26 @@ def _show(server: GearmanServer, conn: Connection, tokens: list[bytes]) -> bytes
         ]
     elif words == [b"unique", b"jobs"]:
         lines = [job.unique + b"\n" for job in server.engine.jobs.values()]
+    elif len(words) == 2 and words[0] == b"result":
+        return _show_result(server, tokens[2])
     else:
         return ERR_UNKNOWN_SHOW
     lines.append(b".\n")
     return b"".join(lines)
+
+
+def _show_result(server: GearmanServer, handle: bytes) -> bytes:
+    """A kept outcome: `OUTCOME TAB SIZE TAB SECONDS-LEFT`, the data, then a `.` line.
+
+    The data is sent raw (SIZE bytes) because results are binary; an unknown or expired
+    handle answers like `cancel job` does for an unknown one.
+    """
+    result = server.engine.results.get(handle)
+    if result is None:
+        return ERR_UNKNOWN_JOB
+    left = max(0, int(result.expires - server.engine.scheduler.time()))
+    head = b"%s\t%d\t%d\n" % (result.outcome.upper().encode(), len(result.data), left)
+    return head + result.data + b"\n.\n"
 
 
 def _cancel(server: GearmanServer, conn: Connection, tokens: list[bytes]) -> bytes:

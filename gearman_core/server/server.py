@@ -51,6 +51,7 @@ class GearmanServer:
                 job_retries=config.job_retries,
                 worker_wakeup=config.worker_wakeup,
                 exceptions=config.exceptions,
+                retain_results=config.retain_results,
             ),
             store,
         )

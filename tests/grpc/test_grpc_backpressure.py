@@ -18,6 +18,7 @@ from helpers import (
     pb_grpc,
     read_packet,
     skip_unless_geargate,
+    wait_for,
 )
 
 pytestmark = [skip_unless_geargate, pytest.mark.timeout(120)]
@@ -150,3 +151,36 @@ def test_grpc_submit_is_answered_after_the_store_commit_and_survives_a_crash(
             second.wait_queued("durable", 0)
     finally:
         second.stop()
+
+
+def test_retained_results_are_readable_over_grpc_and_admin_until_they_expire() -> None:
+    server = Gateway(["--retain-results", "1h"])
+    try:
+        kept = server.jobs.Submit(pb.SubmitRequest(function="kept", payload=b"in"), timeout=WAIT)
+        brief = server.jobs.Submit(
+            pb.SubmitRequest(function="kept", payload=b"brief", retain_results_seconds=1),
+            timeout=WAIT,
+        )
+        missing = server.jobs.GetResult(pb.ResultRequest(handle=kept.handle), timeout=WAIT)
+        assert not missing.found  # not finished yet
+        with StreamWorker(server.channel, ["kept"]) as worker:
+            for _ in range(2):
+                job = worker.assignment()
+                worker.complete(job.handle, b"out:" + job.payload)
+            server.wait_queued("kept", 0)
+            worker.sync()
+        result = server.jobs.GetResult(pb.ResultRequest(handle=kept.handle), timeout=WAIT)
+        assert (result.found, result.outcome, result.data) == (True, pb.COMPLETE, b"out:in")
+        assert result.expires_at.seconds > 0
+        reply = server.tcp.admin(f"show result {kept.handle}")
+        assert reply.startswith(b"COMPLETE\t6\t") and reply.endswith(b"\nout:in\n.\n")
+        # The one kept for a second disappears (polled: no timing assertion).
+        wait_for(
+            lambda: (
+                not server.jobs.GetResult(pb.ResultRequest(handle=brief.handle), timeout=WAIT).found
+            ),
+            "the brief result to expire",
+        )
+        assert server.tcp.admin(f"show result {brief.handle}") == b"ERR UNKNOWN_JOB\r\n"
+    finally:
+        server.stop()

@@ -169,8 +169,11 @@ type SubmitRequest struct {
 	Background bool `protobuf:"varint,8,opt,name=background,proto3" json:"background,omitempty"`
 	// Call only: also return the data and warning events the job streamed.
 	CollectEvents bool `protobuf:"varint,9,opt,name=collect_events,json=collectEvents,proto3" json:"collect_events,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Background jobs: keep the outcome readable with GetResult for this many seconds after the
+	// job finishes (0: the server's --retain-results).
+	RetainResultsSeconds uint32 `protobuf:"varint,10,opt,name=retain_results_seconds,json=retainResultsSeconds,proto3" json:"retain_results_seconds,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *SubmitRequest) Reset() {
@@ -266,6 +269,127 @@ func (x *SubmitRequest) GetCollectEvents() bool {
 	return false
 }
 
+func (x *SubmitRequest) GetRetainResultsSeconds() uint32 {
+	if x != nil {
+		return x.RetainResultsSeconds
+	}
+	return 0
+}
+
+type ResultRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Handle        string                 `protobuf:"bytes,1,opt,name=handle,proto3" json:"handle,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResultRequest) Reset() {
+	*x = ResultRequest{}
+	mi := &file_geargate_v1_geargate_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResultRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResultRequest) ProtoMessage() {}
+
+func (x *ResultRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_geargate_v1_geargate_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResultRequest.ProtoReflect.Descriptor instead.
+func (*ResultRequest) Descriptor() ([]byte, []int) {
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ResultRequest) GetHandle() string {
+	if x != nil {
+		return x.Handle
+	}
+	return ""
+}
+
+type StoredResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// False when no result is kept for that handle (unknown, still running, or expired).
+	Found   bool    `protobuf:"varint,1,opt,name=found,proto3" json:"found,omitempty"`
+	Outcome Outcome `protobuf:"varint,2,opt,name=outcome,proto3,enum=geargate.v1.Outcome" json:"outcome,omitempty"`
+	// The result of a COMPLETE, or the exception data of an EXCEPTION.
+	Data          []byte                 `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"`
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StoredResult) Reset() {
+	*x = StoredResult{}
+	mi := &file_geargate_v1_geargate_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StoredResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StoredResult) ProtoMessage() {}
+
+func (x *StoredResult) ProtoReflect() protoreflect.Message {
+	mi := &file_geargate_v1_geargate_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StoredResult.ProtoReflect.Descriptor instead.
+func (*StoredResult) Descriptor() ([]byte, []int) {
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *StoredResult) GetFound() bool {
+	if x != nil {
+		return x.Found
+	}
+	return false
+}
+
+func (x *StoredResult) GetOutcome() Outcome {
+	if x != nil {
+		return x.Outcome
+	}
+	return Outcome_OUTCOME_UNSPECIFIED
+}
+
+func (x *StoredResult) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *StoredResult) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
 type SubmitReply struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Handle        string                 `protobuf:"bytes,1,opt,name=handle,proto3" json:"handle,omitempty"`
@@ -276,7 +400,7 @@ type SubmitReply struct {
 
 func (x *SubmitReply) Reset() {
 	*x = SubmitReply{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[1]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -288,7 +412,7 @@ func (x *SubmitReply) String() string {
 func (*SubmitReply) ProtoMessage() {}
 
 func (x *SubmitReply) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[1]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -301,7 +425,7 @@ func (x *SubmitReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitReply.ProtoReflect.Descriptor instead.
 func (*SubmitReply) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{1}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *SubmitReply) GetHandle() string {
@@ -334,7 +458,7 @@ type JobResult struct {
 
 func (x *JobResult) Reset() {
 	*x = JobResult{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[2]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -346,7 +470,7 @@ func (x *JobResult) String() string {
 func (*JobResult) ProtoMessage() {}
 
 func (x *JobResult) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[2]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -359,7 +483,7 @@ func (x *JobResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobResult.ProtoReflect.Descriptor instead.
 func (*JobResult) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{2}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *JobResult) GetHandle() string {
@@ -418,7 +542,7 @@ type JobEvent struct {
 
 func (x *JobEvent) Reset() {
 	*x = JobEvent{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[3]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -430,7 +554,7 @@ func (x *JobEvent) String() string {
 func (*JobEvent) ProtoMessage() {}
 
 func (x *JobEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[3]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -443,7 +567,7 @@ func (x *JobEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobEvent.ProtoReflect.Descriptor instead.
 func (*JobEvent) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{3}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *JobEvent) GetRequestId() uint64 {
@@ -602,7 +726,7 @@ type Created struct {
 
 func (x *Created) Reset() {
 	*x = Created{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[4]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -614,7 +738,7 @@ func (x *Created) String() string {
 func (*Created) ProtoMessage() {}
 
 func (x *Created) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[4]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -627,7 +751,7 @@ func (x *Created) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Created.ProtoReflect.Descriptor instead.
 func (*Created) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{4}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Created) GetCoalesced() bool {
@@ -647,7 +771,7 @@ type Progress struct {
 
 func (x *Progress) Reset() {
 	*x = Progress{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[5]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -659,7 +783,7 @@ func (x *Progress) String() string {
 func (*Progress) ProtoMessage() {}
 
 func (x *Progress) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[5]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -672,7 +796,7 @@ func (x *Progress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Progress.ProtoReflect.Descriptor instead.
 func (*Progress) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{5}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Progress) GetNumerator() uint32 {
@@ -697,7 +821,7 @@ type Failed struct {
 
 func (x *Failed) Reset() {
 	*x = Failed{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[6]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -709,7 +833,7 @@ func (x *Failed) String() string {
 func (*Failed) ProtoMessage() {}
 
 func (x *Failed) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[6]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -722,7 +846,7 @@ func (x *Failed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Failed.ProtoReflect.Descriptor instead.
 func (*Failed) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{6}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{8}
 }
 
 // A submission in a Pipeline that was refused; the stream carries on.
@@ -737,7 +861,7 @@ type SubmitError struct {
 
 func (x *SubmitError) Reset() {
 	*x = SubmitError{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[7]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -749,7 +873,7 @@ func (x *SubmitError) String() string {
 func (*SubmitError) ProtoMessage() {}
 
 func (x *SubmitError) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[7]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -762,7 +886,7 @@ func (x *SubmitError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitError.ProtoReflect.Descriptor instead.
 func (*SubmitError) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{7}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *SubmitError) GetCode() string {
@@ -792,7 +916,7 @@ type StatusRequest struct {
 
 func (x *StatusRequest) Reset() {
 	*x = StatusRequest{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[8]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -804,7 +928,7 @@ func (x *StatusRequest) String() string {
 func (*StatusRequest) ProtoMessage() {}
 
 func (x *StatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[8]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -817,7 +941,7 @@ func (x *StatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusRequest.ProtoReflect.Descriptor instead.
 func (*StatusRequest) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{8}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *StatusRequest) GetKey() isStatusRequest_Key {
@@ -879,7 +1003,7 @@ type JobStatus struct {
 
 func (x *JobStatus) Reset() {
 	*x = JobStatus{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[9]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -891,7 +1015,7 @@ func (x *JobStatus) String() string {
 func (*JobStatus) ProtoMessage() {}
 
 func (x *JobStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[9]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -904,7 +1028,7 @@ func (x *JobStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobStatus.ProtoReflect.Descriptor instead.
 func (*JobStatus) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{9}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *JobStatus) GetKnown() bool {
@@ -958,7 +1082,7 @@ type CancelRequest struct {
 
 func (x *CancelRequest) Reset() {
 	*x = CancelRequest{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[10]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -970,7 +1094,7 @@ func (x *CancelRequest) String() string {
 func (*CancelRequest) ProtoMessage() {}
 
 func (x *CancelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[10]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -983,7 +1107,7 @@ func (x *CancelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelRequest.ProtoReflect.Descriptor instead.
 func (*CancelRequest) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{10}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CancelRequest) GetHandle() string {
@@ -1003,7 +1127,7 @@ type CancelReply struct {
 
 func (x *CancelReply) Reset() {
 	*x = CancelReply{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[11]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1015,7 +1139,7 @@ func (x *CancelReply) String() string {
 func (*CancelReply) ProtoMessage() {}
 
 func (x *CancelReply) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[11]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1028,7 +1152,7 @@ func (x *CancelReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelReply.ProtoReflect.Descriptor instead.
 func (*CancelReply) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{11}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CancelReply) GetCancelled() bool {
@@ -1060,7 +1184,7 @@ type WorkerMessage struct {
 
 func (x *WorkerMessage) Reset() {
 	*x = WorkerMessage{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[12]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1072,7 +1196,7 @@ func (x *WorkerMessage) String() string {
 func (*WorkerMessage) ProtoMessage() {}
 
 func (x *WorkerMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[12]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1085,7 +1209,7 @@ func (x *WorkerMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkerMessage.ProtoReflect.Descriptor instead.
 func (*WorkerMessage) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{12}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *WorkerMessage) GetKind() isWorkerMessage_Kind {
@@ -1280,7 +1404,7 @@ type Register struct {
 
 func (x *Register) Reset() {
 	*x = Register{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[13]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1292,7 +1416,7 @@ func (x *Register) String() string {
 func (*Register) ProtoMessage() {}
 
 func (x *Register) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[13]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1305,7 +1429,7 @@ func (x *Register) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Register.ProtoReflect.Descriptor instead.
 func (*Register) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{13}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Register) GetWorkerId() string {
@@ -1340,7 +1464,7 @@ type CanDo struct {
 
 func (x *CanDo) Reset() {
 	*x = CanDo{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[14]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1352,7 +1476,7 @@ func (x *CanDo) String() string {
 func (*CanDo) ProtoMessage() {}
 
 func (x *CanDo) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[14]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1365,7 +1489,7 @@ func (x *CanDo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CanDo.ProtoReflect.Descriptor instead.
 func (*CanDo) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{14}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CanDo) GetFunction() string {
@@ -1391,7 +1515,7 @@ type CantDo struct {
 
 func (x *CantDo) Reset() {
 	*x = CantDo{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[15]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1403,7 +1527,7 @@ func (x *CantDo) String() string {
 func (*CantDo) ProtoMessage() {}
 
 func (x *CantDo) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[15]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1416,7 +1540,7 @@ func (x *CantDo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CantDo.ProtoReflect.Descriptor instead.
 func (*CantDo) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{15}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CantDo) GetFunction() string {
@@ -1435,7 +1559,7 @@ type AddCredit struct {
 
 func (x *AddCredit) Reset() {
 	*x = AddCredit{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[16]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1447,7 +1571,7 @@ func (x *AddCredit) String() string {
 func (*AddCredit) ProtoMessage() {}
 
 func (x *AddCredit) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[16]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1460,7 +1584,7 @@ func (x *AddCredit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddCredit.ProtoReflect.Descriptor instead.
 func (*AddCredit) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{16}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *AddCredit) GetDelta() int32 {
@@ -1480,7 +1604,7 @@ type WorkData struct {
 
 func (x *WorkData) Reset() {
 	*x = WorkData{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[17]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1492,7 +1616,7 @@ func (x *WorkData) String() string {
 func (*WorkData) ProtoMessage() {}
 
 func (x *WorkData) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[17]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1505,7 +1629,7 @@ func (x *WorkData) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkData.ProtoReflect.Descriptor instead.
 func (*WorkData) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{17}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *WorkData) GetHandle() string {
@@ -1533,7 +1657,7 @@ type WorkStatus struct {
 
 func (x *WorkStatus) Reset() {
 	*x = WorkStatus{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[18]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1545,7 +1669,7 @@ func (x *WorkStatus) String() string {
 func (*WorkStatus) ProtoMessage() {}
 
 func (x *WorkStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[18]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1558,7 +1682,7 @@ func (x *WorkStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkStatus.ProtoReflect.Descriptor instead.
 func (*WorkStatus) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{18}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *WorkStatus) GetHandle() string {
@@ -1591,7 +1715,7 @@ type WorkFail struct {
 
 func (x *WorkFail) Reset() {
 	*x = WorkFail{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[19]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1603,7 +1727,7 @@ func (x *WorkFail) String() string {
 func (*WorkFail) ProtoMessage() {}
 
 func (x *WorkFail) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[19]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1616,7 +1740,7 @@ func (x *WorkFail) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkFail.ProtoReflect.Descriptor instead.
 func (*WorkFail) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{19}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *WorkFail) GetHandle() string {
@@ -1635,7 +1759,7 @@ type Pong struct {
 
 func (x *Pong) Reset() {
 	*x = Pong{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[20]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1647,7 +1771,7 @@ func (x *Pong) String() string {
 func (*Pong) ProtoMessage() {}
 
 func (x *Pong) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[20]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1660,7 +1784,7 @@ func (x *Pong) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Pong.ProtoReflect.Descriptor instead.
 func (*Pong) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{20}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *Pong) GetNonce() uint64 {
@@ -1685,7 +1809,7 @@ type WorkerCommand struct {
 
 func (x *WorkerCommand) Reset() {
 	*x = WorkerCommand{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[21]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1697,7 +1821,7 @@ func (x *WorkerCommand) String() string {
 func (*WorkerCommand) ProtoMessage() {}
 
 func (x *WorkerCommand) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[21]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1710,7 +1834,7 @@ func (x *WorkerCommand) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkerCommand.ProtoReflect.Descriptor instead.
 func (*WorkerCommand) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{21}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *WorkerCommand) GetKind() isWorkerCommand_Kind {
@@ -1800,7 +1924,7 @@ type Assignment struct {
 
 func (x *Assignment) Reset() {
 	*x = Assignment{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[22]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1812,7 +1936,7 @@ func (x *Assignment) String() string {
 func (*Assignment) ProtoMessage() {}
 
 func (x *Assignment) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[22]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1825,7 +1949,7 @@ func (x *Assignment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Assignment.ProtoReflect.Descriptor instead.
 func (*Assignment) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{22}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *Assignment) GetHandle() string {
@@ -1879,7 +2003,7 @@ type Ping struct {
 
 func (x *Ping) Reset() {
 	*x = Ping{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[23]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1891,7 +2015,7 @@ func (x *Ping) String() string {
 func (*Ping) ProtoMessage() {}
 
 func (x *Ping) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[23]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1904,7 +2028,7 @@ func (x *Ping) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ping.ProtoReflect.Descriptor instead.
 func (*Ping) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{23}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *Ping) GetNonce() uint64 {
@@ -1928,7 +2052,7 @@ type CancelJob struct {
 
 func (x *CancelJob) Reset() {
 	*x = CancelJob{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[24]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1940,7 +2064,7 @@ func (x *CancelJob) String() string {
 func (*CancelJob) ProtoMessage() {}
 
 func (x *CancelJob) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[24]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1953,7 +2077,7 @@ func (x *CancelJob) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelJob.ProtoReflect.Descriptor instead.
 func (*CancelJob) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{24}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CancelJob) GetHandle() string {
@@ -1985,7 +2109,7 @@ type Rejected struct {
 
 func (x *Rejected) Reset() {
 	*x = Rejected{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[25]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1997,7 +2121,7 @@ func (x *Rejected) String() string {
 func (*Rejected) ProtoMessage() {}
 
 func (x *Rejected) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[25]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2010,7 +2134,7 @@ func (x *Rejected) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Rejected.ProtoReflect.Descriptor instead.
 func (*Rejected) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{25}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *Rejected) GetHandle() string {
@@ -2042,7 +2166,7 @@ type StatusQuery struct {
 
 func (x *StatusQuery) Reset() {
 	*x = StatusQuery{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[26]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2054,7 +2178,7 @@ func (x *StatusQuery) String() string {
 func (*StatusQuery) ProtoMessage() {}
 
 func (x *StatusQuery) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[26]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2067,7 +2191,7 @@ func (x *StatusQuery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusQuery.ProtoReflect.Descriptor instead.
 func (*StatusQuery) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{26}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{28}
 }
 
 type FunctionStatus struct {
@@ -2088,7 +2212,7 @@ type FunctionStatus struct {
 
 func (x *FunctionStatus) Reset() {
 	*x = FunctionStatus{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[27]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2100,7 +2224,7 @@ func (x *FunctionStatus) String() string {
 func (*FunctionStatus) ProtoMessage() {}
 
 func (x *FunctionStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[27]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2113,7 +2237,7 @@ func (x *FunctionStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FunctionStatus.ProtoReflect.Descriptor instead.
 func (*FunctionStatus) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{27}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *FunctionStatus) GetFunction() string {
@@ -2188,7 +2312,7 @@ type ServerStatus struct {
 
 func (x *ServerStatus) Reset() {
 	*x = ServerStatus{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[28]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2200,7 +2324,7 @@ func (x *ServerStatus) String() string {
 func (*ServerStatus) ProtoMessage() {}
 
 func (x *ServerStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[28]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2213,7 +2337,7 @@ func (x *ServerStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServerStatus.ProtoReflect.Descriptor instead.
 func (*ServerStatus) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{28}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ServerStatus) GetFunctions() []*FunctionStatus {
@@ -2231,7 +2355,7 @@ type WorkersQuery struct {
 
 func (x *WorkersQuery) Reset() {
 	*x = WorkersQuery{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[29]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2243,7 +2367,7 @@ func (x *WorkersQuery) String() string {
 func (*WorkersQuery) ProtoMessage() {}
 
 func (x *WorkersQuery) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[29]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2256,7 +2380,7 @@ func (x *WorkersQuery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkersQuery.ProtoReflect.Descriptor instead.
 func (*WorkersQuery) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{29}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{31}
 }
 
 type WorkerInfo struct {
@@ -2273,7 +2397,7 @@ type WorkerInfo struct {
 
 func (x *WorkerInfo) Reset() {
 	*x = WorkerInfo{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[30]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2285,7 +2409,7 @@ func (x *WorkerInfo) String() string {
 func (*WorkerInfo) ProtoMessage() {}
 
 func (x *WorkerInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[30]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2298,7 +2422,7 @@ func (x *WorkerInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkerInfo.ProtoReflect.Descriptor instead.
 func (*WorkerInfo) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{30}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *WorkerInfo) GetWorkerId() string {
@@ -2345,7 +2469,7 @@ type WorkerList struct {
 
 func (x *WorkerList) Reset() {
 	*x = WorkerList{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[31]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2357,7 +2481,7 @@ func (x *WorkerList) String() string {
 func (*WorkerList) ProtoMessage() {}
 
 func (x *WorkerList) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[31]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2370,7 +2494,7 @@ func (x *WorkerList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkerList.ProtoReflect.Descriptor instead.
 func (*WorkerList) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{31}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *WorkerList) GetWorkers() []*WorkerInfo {
@@ -2390,7 +2514,7 @@ type JobsQuery struct {
 
 func (x *JobsQuery) Reset() {
 	*x = JobsQuery{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[32]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2402,7 +2526,7 @@ func (x *JobsQuery) String() string {
 func (*JobsQuery) ProtoMessage() {}
 
 func (x *JobsQuery) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[32]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2415,7 +2539,7 @@ func (x *JobsQuery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobsQuery.ProtoReflect.Descriptor instead.
 func (*JobsQuery) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{32}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *JobsQuery) GetFunction() string {
@@ -2443,7 +2567,7 @@ type JobInfo struct {
 
 func (x *JobInfo) Reset() {
 	*x = JobInfo{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[33]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2455,7 +2579,7 @@ func (x *JobInfo) String() string {
 func (*JobInfo) ProtoMessage() {}
 
 func (x *JobInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[33]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2468,7 +2592,7 @@ func (x *JobInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobInfo.ProtoReflect.Descriptor instead.
 func (*JobInfo) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{33}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *JobInfo) GetHandle() string {
@@ -2543,7 +2667,7 @@ type JobList struct {
 
 func (x *JobList) Reset() {
 	*x = JobList{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[34]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2555,7 +2679,7 @@ func (x *JobList) String() string {
 func (*JobList) ProtoMessage() {}
 
 func (x *JobList) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[34]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2568,7 +2692,7 @@ func (x *JobList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobList.ProtoReflect.Descriptor instead.
 func (*JobList) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{34}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *JobList) GetJobs() []*JobInfo {
@@ -2591,7 +2715,7 @@ type MaxQueueRequest struct {
 
 func (x *MaxQueueRequest) Reset() {
 	*x = MaxQueueRequest{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[35]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2603,7 +2727,7 @@ func (x *MaxQueueRequest) String() string {
 func (*MaxQueueRequest) ProtoMessage() {}
 
 func (x *MaxQueueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[35]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2616,7 +2740,7 @@ func (x *MaxQueueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MaxQueueRequest.ProtoReflect.Descriptor instead.
 func (*MaxQueueRequest) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{35}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *MaxQueueRequest) GetFunction() string {
@@ -2657,7 +2781,7 @@ type MaxQueueReply struct {
 
 func (x *MaxQueueReply) Reset() {
 	*x = MaxQueueReply{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[36]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2669,7 +2793,7 @@ func (x *MaxQueueReply) String() string {
 func (*MaxQueueReply) ProtoMessage() {}
 
 func (x *MaxQueueReply) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[36]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2682,7 +2806,7 @@ func (x *MaxQueueReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MaxQueueReply.ProtoReflect.Descriptor instead.
 func (*MaxQueueReply) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{36}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *MaxQueueReply) GetApplied() bool {
@@ -2700,7 +2824,7 @@ type VersionQuery struct {
 
 func (x *VersionQuery) Reset() {
 	*x = VersionQuery{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[37]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2712,7 +2836,7 @@ func (x *VersionQuery) String() string {
 func (*VersionQuery) ProtoMessage() {}
 
 func (x *VersionQuery) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[37]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2725,7 +2849,7 @@ func (x *VersionQuery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VersionQuery.ProtoReflect.Descriptor instead.
 func (*VersionQuery) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{37}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{39}
 }
 
 type VersionReply struct {
@@ -2737,7 +2861,7 @@ type VersionReply struct {
 
 func (x *VersionReply) Reset() {
 	*x = VersionReply{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[38]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2749,7 +2873,7 @@ func (x *VersionReply) String() string {
 func (*VersionReply) ProtoMessage() {}
 
 func (x *VersionReply) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[38]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2762,7 +2886,7 @@ func (x *VersionReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VersionReply.ProtoReflect.Descriptor instead.
 func (*VersionReply) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{38}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *VersionReply) GetVersion() string {
@@ -2776,7 +2900,7 @@ var File_geargate_v1_geargate_proto protoreflect.FileDescriptor
 
 const file_geargate_v1_geargate_proto_rawDesc = "" +
 	"\n" +
-	"\x1ageargate/v1/geargate.proto\x12\vgeargate.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc3\x02\n" +
+	"\x1ageargate/v1/geargate.proto\x12\vgeargate.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf9\x02\n" +
 	"\rSubmitRequest\x12\x1a\n" +
 	"\bfunction\x18\x01 \x01(\tR\bfunction\x12\x18\n" +
 	"\apayload\x18\x02 \x01(\fR\apayload\x12\x16\n" +
@@ -2789,7 +2913,17 @@ const file_geargate_v1_geargate_proto_rawDesc = "" +
 	"\n" +
 	"background\x18\b \x01(\bR\n" +
 	"background\x12%\n" +
-	"\x0ecollect_events\x18\t \x01(\bR\rcollectEvents\"D\n" +
+	"\x0ecollect_events\x18\t \x01(\bR\rcollectEvents\x124\n" +
+	"\x16retain_results_seconds\x18\n" +
+	" \x01(\rR\x14retainResultsSeconds\"'\n" +
+	"\rResultRequest\x12\x16\n" +
+	"\x06handle\x18\x01 \x01(\tR\x06handle\"\xa3\x01\n" +
+	"\fStoredResult\x12\x14\n" +
+	"\x05found\x18\x01 \x01(\bR\x05found\x12.\n" +
+	"\aoutcome\x18\x02 \x01(\x0e2\x14.geargate.v1.OutcomeR\aoutcome\x12\x12\n" +
+	"\x04data\x18\x03 \x01(\fR\x04data\x129\n" +
+	"\n" +
+	"expires_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"D\n" +
 	"\vSubmitReply\x12\x16\n" +
 	"\x06handle\x18\x01 \x01(\tR\x06handle\x12\x1d\n" +
 	"\n" +
@@ -2962,7 +3096,7 @@ const file_geargate_v1_geargate_proto_rawDesc = "" +
 	"\x13OUTCOME_UNSPECIFIED\x10\x00\x12\f\n" +
 	"\bCOMPLETE\x10\x01\x12\b\n" +
 	"\x04FAIL\x10\x02\x12\r\n" +
-	"\tEXCEPTION\x10\x032\x88\x03\n" +
+	"\tEXCEPTION\x10\x032\xcc\x03\n" +
 	"\n" +
 	"JobService\x12>\n" +
 	"\x06Submit\x12\x1a.geargate.v1.SubmitRequest\x1a\x18.geargate.v1.SubmitReply\x12:\n" +
@@ -2970,7 +3104,8 @@ const file_geargate_v1_geargate_proto_rawDesc = "" +
 	"\x03Run\x12\x1a.geargate.v1.SubmitRequest\x1a\x15.geargate.v1.JobEvent0\x01\x12A\n" +
 	"\bPipeline\x12\x1a.geargate.v1.SubmitRequest\x1a\x15.geargate.v1.JobEvent(\x010\x01\x12?\n" +
 	"\tGetStatus\x12\x1a.geargate.v1.StatusRequest\x1a\x16.geargate.v1.JobStatus\x12>\n" +
-	"\x06Cancel\x12\x1a.geargate.v1.CancelRequest\x1a\x18.geargate.v1.CancelReply2S\n" +
+	"\x06Cancel\x12\x1a.geargate.v1.CancelRequest\x1a\x18.geargate.v1.CancelReply\x12B\n" +
+	"\tGetResult\x12\x1a.geargate.v1.ResultRequest\x1a\x19.geargate.v1.StoredResult2S\n" +
 	"\rWorkerService\x12B\n" +
 	"\x04Work\x12\x1a.geargate.v1.WorkerMessage\x1a\x1a.geargate.v1.WorkerCommand(\x010\x012\xcc\x02\n" +
 	"\fAdminService\x12=\n" +
@@ -2994,109 +3129,115 @@ func file_geargate_v1_geargate_proto_rawDescGZIP() []byte {
 }
 
 var file_geargate_v1_geargate_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_geargate_v1_geargate_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
+var file_geargate_v1_geargate_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
 var file_geargate_v1_geargate_proto_goTypes = []any{
 	(Priority)(0),                 // 0: geargate.v1.Priority
 	(Outcome)(0),                  // 1: geargate.v1.Outcome
 	(*SubmitRequest)(nil),         // 2: geargate.v1.SubmitRequest
-	(*SubmitReply)(nil),           // 3: geargate.v1.SubmitReply
-	(*JobResult)(nil),             // 4: geargate.v1.JobResult
-	(*JobEvent)(nil),              // 5: geargate.v1.JobEvent
-	(*Created)(nil),               // 6: geargate.v1.Created
-	(*Progress)(nil),              // 7: geargate.v1.Progress
-	(*Failed)(nil),                // 8: geargate.v1.Failed
-	(*SubmitError)(nil),           // 9: geargate.v1.SubmitError
-	(*StatusRequest)(nil),         // 10: geargate.v1.StatusRequest
-	(*JobStatus)(nil),             // 11: geargate.v1.JobStatus
-	(*CancelRequest)(nil),         // 12: geargate.v1.CancelRequest
-	(*CancelReply)(nil),           // 13: geargate.v1.CancelReply
-	(*WorkerMessage)(nil),         // 14: geargate.v1.WorkerMessage
-	(*Register)(nil),              // 15: geargate.v1.Register
-	(*CanDo)(nil),                 // 16: geargate.v1.CanDo
-	(*CantDo)(nil),                // 17: geargate.v1.CantDo
-	(*AddCredit)(nil),             // 18: geargate.v1.AddCredit
-	(*WorkData)(nil),              // 19: geargate.v1.WorkData
-	(*WorkStatus)(nil),            // 20: geargate.v1.WorkStatus
-	(*WorkFail)(nil),              // 21: geargate.v1.WorkFail
-	(*Pong)(nil),                  // 22: geargate.v1.Pong
-	(*WorkerCommand)(nil),         // 23: geargate.v1.WorkerCommand
-	(*Assignment)(nil),            // 24: geargate.v1.Assignment
-	(*Ping)(nil),                  // 25: geargate.v1.Ping
-	(*CancelJob)(nil),             // 26: geargate.v1.CancelJob
-	(*Rejected)(nil),              // 27: geargate.v1.Rejected
-	(*StatusQuery)(nil),           // 28: geargate.v1.StatusQuery
-	(*FunctionStatus)(nil),        // 29: geargate.v1.FunctionStatus
-	(*ServerStatus)(nil),          // 30: geargate.v1.ServerStatus
-	(*WorkersQuery)(nil),          // 31: geargate.v1.WorkersQuery
-	(*WorkerInfo)(nil),            // 32: geargate.v1.WorkerInfo
-	(*WorkerList)(nil),            // 33: geargate.v1.WorkerList
-	(*JobsQuery)(nil),             // 34: geargate.v1.JobsQuery
-	(*JobInfo)(nil),               // 35: geargate.v1.JobInfo
-	(*JobList)(nil),               // 36: geargate.v1.JobList
-	(*MaxQueueRequest)(nil),       // 37: geargate.v1.MaxQueueRequest
-	(*MaxQueueReply)(nil),         // 38: geargate.v1.MaxQueueReply
-	(*VersionQuery)(nil),          // 39: geargate.v1.VersionQuery
-	(*VersionReply)(nil),          // 40: geargate.v1.VersionReply
-	(*timestamppb.Timestamp)(nil), // 41: google.protobuf.Timestamp
+	(*ResultRequest)(nil),         // 3: geargate.v1.ResultRequest
+	(*StoredResult)(nil),          // 4: geargate.v1.StoredResult
+	(*SubmitReply)(nil),           // 5: geargate.v1.SubmitReply
+	(*JobResult)(nil),             // 6: geargate.v1.JobResult
+	(*JobEvent)(nil),              // 7: geargate.v1.JobEvent
+	(*Created)(nil),               // 8: geargate.v1.Created
+	(*Progress)(nil),              // 9: geargate.v1.Progress
+	(*Failed)(nil),                // 10: geargate.v1.Failed
+	(*SubmitError)(nil),           // 11: geargate.v1.SubmitError
+	(*StatusRequest)(nil),         // 12: geargate.v1.StatusRequest
+	(*JobStatus)(nil),             // 13: geargate.v1.JobStatus
+	(*CancelRequest)(nil),         // 14: geargate.v1.CancelRequest
+	(*CancelReply)(nil),           // 15: geargate.v1.CancelReply
+	(*WorkerMessage)(nil),         // 16: geargate.v1.WorkerMessage
+	(*Register)(nil),              // 17: geargate.v1.Register
+	(*CanDo)(nil),                 // 18: geargate.v1.CanDo
+	(*CantDo)(nil),                // 19: geargate.v1.CantDo
+	(*AddCredit)(nil),             // 20: geargate.v1.AddCredit
+	(*WorkData)(nil),              // 21: geargate.v1.WorkData
+	(*WorkStatus)(nil),            // 22: geargate.v1.WorkStatus
+	(*WorkFail)(nil),              // 23: geargate.v1.WorkFail
+	(*Pong)(nil),                  // 24: geargate.v1.Pong
+	(*WorkerCommand)(nil),         // 25: geargate.v1.WorkerCommand
+	(*Assignment)(nil),            // 26: geargate.v1.Assignment
+	(*Ping)(nil),                  // 27: geargate.v1.Ping
+	(*CancelJob)(nil),             // 28: geargate.v1.CancelJob
+	(*Rejected)(nil),              // 29: geargate.v1.Rejected
+	(*StatusQuery)(nil),           // 30: geargate.v1.StatusQuery
+	(*FunctionStatus)(nil),        // 31: geargate.v1.FunctionStatus
+	(*ServerStatus)(nil),          // 32: geargate.v1.ServerStatus
+	(*WorkersQuery)(nil),          // 33: geargate.v1.WorkersQuery
+	(*WorkerInfo)(nil),            // 34: geargate.v1.WorkerInfo
+	(*WorkerList)(nil),            // 35: geargate.v1.WorkerList
+	(*JobsQuery)(nil),             // 36: geargate.v1.JobsQuery
+	(*JobInfo)(nil),               // 37: geargate.v1.JobInfo
+	(*JobList)(nil),               // 38: geargate.v1.JobList
+	(*MaxQueueRequest)(nil),       // 39: geargate.v1.MaxQueueRequest
+	(*MaxQueueReply)(nil),         // 40: geargate.v1.MaxQueueReply
+	(*VersionQuery)(nil),          // 41: geargate.v1.VersionQuery
+	(*VersionReply)(nil),          // 42: geargate.v1.VersionReply
+	(*timestamppb.Timestamp)(nil), // 43: google.protobuf.Timestamp
 }
 var file_geargate_v1_geargate_proto_depIdxs = []int32{
 	0,  // 0: geargate.v1.SubmitRequest.priority:type_name -> geargate.v1.Priority
-	41, // 1: geargate.v1.SubmitRequest.run_at:type_name -> google.protobuf.Timestamp
-	1,  // 2: geargate.v1.JobResult.outcome:type_name -> geargate.v1.Outcome
-	6,  // 3: geargate.v1.JobEvent.created:type_name -> geargate.v1.Created
-	7,  // 4: geargate.v1.JobEvent.status:type_name -> geargate.v1.Progress
-	8,  // 5: geargate.v1.JobEvent.fail:type_name -> geargate.v1.Failed
-	9,  // 6: geargate.v1.JobEvent.error:type_name -> geargate.v1.SubmitError
-	15, // 7: geargate.v1.WorkerMessage.register:type_name -> geargate.v1.Register
-	16, // 8: geargate.v1.WorkerMessage.can_do:type_name -> geargate.v1.CanDo
-	17, // 9: geargate.v1.WorkerMessage.cant_do:type_name -> geargate.v1.CantDo
-	18, // 10: geargate.v1.WorkerMessage.add_credit:type_name -> geargate.v1.AddCredit
-	19, // 11: geargate.v1.WorkerMessage.data:type_name -> geargate.v1.WorkData
-	19, // 12: geargate.v1.WorkerMessage.warning:type_name -> geargate.v1.WorkData
-	20, // 13: geargate.v1.WorkerMessage.status:type_name -> geargate.v1.WorkStatus
-	19, // 14: geargate.v1.WorkerMessage.complete:type_name -> geargate.v1.WorkData
-	21, // 15: geargate.v1.WorkerMessage.fail:type_name -> geargate.v1.WorkFail
-	19, // 16: geargate.v1.WorkerMessage.exception:type_name -> geargate.v1.WorkData
-	22, // 17: geargate.v1.WorkerMessage.pong:type_name -> geargate.v1.Pong
-	16, // 18: geargate.v1.Register.functions:type_name -> geargate.v1.CanDo
-	24, // 19: geargate.v1.WorkerCommand.assign:type_name -> geargate.v1.Assignment
-	25, // 20: geargate.v1.WorkerCommand.ping:type_name -> geargate.v1.Ping
-	26, // 21: geargate.v1.WorkerCommand.cancel:type_name -> geargate.v1.CancelJob
-	27, // 22: geargate.v1.WorkerCommand.rejected:type_name -> geargate.v1.Rejected
-	29, // 23: geargate.v1.ServerStatus.functions:type_name -> geargate.v1.FunctionStatus
-	32, // 24: geargate.v1.WorkerList.workers:type_name -> geargate.v1.WorkerInfo
-	0,  // 25: geargate.v1.JobInfo.priority:type_name -> geargate.v1.Priority
-	41, // 26: geargate.v1.JobInfo.run_at:type_name -> google.protobuf.Timestamp
-	35, // 27: geargate.v1.JobList.jobs:type_name -> geargate.v1.JobInfo
-	2,  // 28: geargate.v1.JobService.Submit:input_type -> geargate.v1.SubmitRequest
-	2,  // 29: geargate.v1.JobService.Call:input_type -> geargate.v1.SubmitRequest
-	2,  // 30: geargate.v1.JobService.Run:input_type -> geargate.v1.SubmitRequest
-	2,  // 31: geargate.v1.JobService.Pipeline:input_type -> geargate.v1.SubmitRequest
-	10, // 32: geargate.v1.JobService.GetStatus:input_type -> geargate.v1.StatusRequest
-	12, // 33: geargate.v1.JobService.Cancel:input_type -> geargate.v1.CancelRequest
-	14, // 34: geargate.v1.WorkerService.Work:input_type -> geargate.v1.WorkerMessage
-	28, // 35: geargate.v1.AdminService.Status:input_type -> geargate.v1.StatusQuery
-	31, // 36: geargate.v1.AdminService.Workers:input_type -> geargate.v1.WorkersQuery
-	34, // 37: geargate.v1.AdminService.Jobs:input_type -> geargate.v1.JobsQuery
-	37, // 38: geargate.v1.AdminService.SetMaxQueue:input_type -> geargate.v1.MaxQueueRequest
-	39, // 39: geargate.v1.AdminService.Version:input_type -> geargate.v1.VersionQuery
-	3,  // 40: geargate.v1.JobService.Submit:output_type -> geargate.v1.SubmitReply
-	4,  // 41: geargate.v1.JobService.Call:output_type -> geargate.v1.JobResult
-	5,  // 42: geargate.v1.JobService.Run:output_type -> geargate.v1.JobEvent
-	5,  // 43: geargate.v1.JobService.Pipeline:output_type -> geargate.v1.JobEvent
-	11, // 44: geargate.v1.JobService.GetStatus:output_type -> geargate.v1.JobStatus
-	13, // 45: geargate.v1.JobService.Cancel:output_type -> geargate.v1.CancelReply
-	23, // 46: geargate.v1.WorkerService.Work:output_type -> geargate.v1.WorkerCommand
-	30, // 47: geargate.v1.AdminService.Status:output_type -> geargate.v1.ServerStatus
-	33, // 48: geargate.v1.AdminService.Workers:output_type -> geargate.v1.WorkerList
-	36, // 49: geargate.v1.AdminService.Jobs:output_type -> geargate.v1.JobList
-	38, // 50: geargate.v1.AdminService.SetMaxQueue:output_type -> geargate.v1.MaxQueueReply
-	40, // 51: geargate.v1.AdminService.Version:output_type -> geargate.v1.VersionReply
-	40, // [40:52] is the sub-list for method output_type
-	28, // [28:40] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	43, // 1: geargate.v1.SubmitRequest.run_at:type_name -> google.protobuf.Timestamp
+	1,  // 2: geargate.v1.StoredResult.outcome:type_name -> geargate.v1.Outcome
+	43, // 3: geargate.v1.StoredResult.expires_at:type_name -> google.protobuf.Timestamp
+	1,  // 4: geargate.v1.JobResult.outcome:type_name -> geargate.v1.Outcome
+	8,  // 5: geargate.v1.JobEvent.created:type_name -> geargate.v1.Created
+	9,  // 6: geargate.v1.JobEvent.status:type_name -> geargate.v1.Progress
+	10, // 7: geargate.v1.JobEvent.fail:type_name -> geargate.v1.Failed
+	11, // 8: geargate.v1.JobEvent.error:type_name -> geargate.v1.SubmitError
+	17, // 9: geargate.v1.WorkerMessage.register:type_name -> geargate.v1.Register
+	18, // 10: geargate.v1.WorkerMessage.can_do:type_name -> geargate.v1.CanDo
+	19, // 11: geargate.v1.WorkerMessage.cant_do:type_name -> geargate.v1.CantDo
+	20, // 12: geargate.v1.WorkerMessage.add_credit:type_name -> geargate.v1.AddCredit
+	21, // 13: geargate.v1.WorkerMessage.data:type_name -> geargate.v1.WorkData
+	21, // 14: geargate.v1.WorkerMessage.warning:type_name -> geargate.v1.WorkData
+	22, // 15: geargate.v1.WorkerMessage.status:type_name -> geargate.v1.WorkStatus
+	21, // 16: geargate.v1.WorkerMessage.complete:type_name -> geargate.v1.WorkData
+	23, // 17: geargate.v1.WorkerMessage.fail:type_name -> geargate.v1.WorkFail
+	21, // 18: geargate.v1.WorkerMessage.exception:type_name -> geargate.v1.WorkData
+	24, // 19: geargate.v1.WorkerMessage.pong:type_name -> geargate.v1.Pong
+	18, // 20: geargate.v1.Register.functions:type_name -> geargate.v1.CanDo
+	26, // 21: geargate.v1.WorkerCommand.assign:type_name -> geargate.v1.Assignment
+	27, // 22: geargate.v1.WorkerCommand.ping:type_name -> geargate.v1.Ping
+	28, // 23: geargate.v1.WorkerCommand.cancel:type_name -> geargate.v1.CancelJob
+	29, // 24: geargate.v1.WorkerCommand.rejected:type_name -> geargate.v1.Rejected
+	31, // 25: geargate.v1.ServerStatus.functions:type_name -> geargate.v1.FunctionStatus
+	34, // 26: geargate.v1.WorkerList.workers:type_name -> geargate.v1.WorkerInfo
+	0,  // 27: geargate.v1.JobInfo.priority:type_name -> geargate.v1.Priority
+	43, // 28: geargate.v1.JobInfo.run_at:type_name -> google.protobuf.Timestamp
+	37, // 29: geargate.v1.JobList.jobs:type_name -> geargate.v1.JobInfo
+	2,  // 30: geargate.v1.JobService.Submit:input_type -> geargate.v1.SubmitRequest
+	2,  // 31: geargate.v1.JobService.Call:input_type -> geargate.v1.SubmitRequest
+	2,  // 32: geargate.v1.JobService.Run:input_type -> geargate.v1.SubmitRequest
+	2,  // 33: geargate.v1.JobService.Pipeline:input_type -> geargate.v1.SubmitRequest
+	12, // 34: geargate.v1.JobService.GetStatus:input_type -> geargate.v1.StatusRequest
+	14, // 35: geargate.v1.JobService.Cancel:input_type -> geargate.v1.CancelRequest
+	3,  // 36: geargate.v1.JobService.GetResult:input_type -> geargate.v1.ResultRequest
+	16, // 37: geargate.v1.WorkerService.Work:input_type -> geargate.v1.WorkerMessage
+	30, // 38: geargate.v1.AdminService.Status:input_type -> geargate.v1.StatusQuery
+	33, // 39: geargate.v1.AdminService.Workers:input_type -> geargate.v1.WorkersQuery
+	36, // 40: geargate.v1.AdminService.Jobs:input_type -> geargate.v1.JobsQuery
+	39, // 41: geargate.v1.AdminService.SetMaxQueue:input_type -> geargate.v1.MaxQueueRequest
+	41, // 42: geargate.v1.AdminService.Version:input_type -> geargate.v1.VersionQuery
+	5,  // 43: geargate.v1.JobService.Submit:output_type -> geargate.v1.SubmitReply
+	6,  // 44: geargate.v1.JobService.Call:output_type -> geargate.v1.JobResult
+	7,  // 45: geargate.v1.JobService.Run:output_type -> geargate.v1.JobEvent
+	7,  // 46: geargate.v1.JobService.Pipeline:output_type -> geargate.v1.JobEvent
+	13, // 47: geargate.v1.JobService.GetStatus:output_type -> geargate.v1.JobStatus
+	15, // 48: geargate.v1.JobService.Cancel:output_type -> geargate.v1.CancelReply
+	4,  // 49: geargate.v1.JobService.GetResult:output_type -> geargate.v1.StoredResult
+	25, // 50: geargate.v1.WorkerService.Work:output_type -> geargate.v1.WorkerCommand
+	32, // 51: geargate.v1.AdminService.Status:output_type -> geargate.v1.ServerStatus
+	35, // 52: geargate.v1.AdminService.Workers:output_type -> geargate.v1.WorkerList
+	38, // 53: geargate.v1.AdminService.Jobs:output_type -> geargate.v1.JobList
+	40, // 54: geargate.v1.AdminService.SetMaxQueue:output_type -> geargate.v1.MaxQueueReply
+	42, // 55: geargate.v1.AdminService.Version:output_type -> geargate.v1.VersionReply
+	43, // [43:56] is the sub-list for method output_type
+	30, // [30:43] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_geargate_v1_geargate_proto_init() }
@@ -3104,7 +3245,7 @@ func file_geargate_v1_geargate_proto_init() {
 	if File_geargate_v1_geargate_proto != nil {
 		return
 	}
-	file_geargate_v1_geargate_proto_msgTypes[3].OneofWrappers = []any{
+	file_geargate_v1_geargate_proto_msgTypes[5].OneofWrappers = []any{
 		(*JobEvent_Created)(nil),
 		(*JobEvent_Data)(nil),
 		(*JobEvent_Warning)(nil),
@@ -3114,11 +3255,11 @@ func file_geargate_v1_geargate_proto_init() {
 		(*JobEvent_Exception)(nil),
 		(*JobEvent_Error)(nil),
 	}
-	file_geargate_v1_geargate_proto_msgTypes[8].OneofWrappers = []any{
+	file_geargate_v1_geargate_proto_msgTypes[10].OneofWrappers = []any{
 		(*StatusRequest_Handle)(nil),
 		(*StatusRequest_Unique)(nil),
 	}
-	file_geargate_v1_geargate_proto_msgTypes[12].OneofWrappers = []any{
+	file_geargate_v1_geargate_proto_msgTypes[14].OneofWrappers = []any{
 		(*WorkerMessage_Register)(nil),
 		(*WorkerMessage_CanDo)(nil),
 		(*WorkerMessage_CantDo)(nil),
@@ -3131,7 +3272,7 @@ func file_geargate_v1_geargate_proto_init() {
 		(*WorkerMessage_Exception)(nil),
 		(*WorkerMessage_Pong)(nil),
 	}
-	file_geargate_v1_geargate_proto_msgTypes[21].OneofWrappers = []any{
+	file_geargate_v1_geargate_proto_msgTypes[23].OneofWrappers = []any{
 		(*WorkerCommand_Assign)(nil),
 		(*WorkerCommand_Ping)(nil),
 		(*WorkerCommand_Cancel)(nil),
@@ -3143,7 +3284,7 @@ func file_geargate_v1_geargate_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_geargate_v1_geargate_proto_rawDesc), len(file_geargate_v1_geargate_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   39,
+			NumMessages:   41,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

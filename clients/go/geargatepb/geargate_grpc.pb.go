@@ -48,6 +48,7 @@ const (
 	JobService_Pipeline_FullMethodName  = "/geargate.v1.JobService/Pipeline"
 	JobService_GetStatus_FullMethodName = "/geargate.v1.JobService/GetStatus"
 	JobService_Cancel_FullMethodName    = "/geargate.v1.JobService/Cancel"
+	JobService_GetResult_FullMethodName = "/geargate.v1.JobService/GetResult"
 )
 
 // JobServiceClient is the client API for JobService service.
@@ -73,6 +74,10 @@ type JobServiceClient interface {
 	// Cancel a job, like the admin command `cancel job`: its listeners get one fail event and
 	// the worker holding it (if any) is told and its result discarded.
 	Cancel(ctx context.Context, in *CancelRequest, opts ...grpc.CallOption) (*CancelReply, error)
+	// The outcome of a finished background job, while it is retained (server option
+	// --retain-results, or SubmitRequest.retain_results_seconds). Results are kept in memory:
+	// they do not survive a restart.
+	GetResult(ctx context.Context, in *ResultRequest, opts ...grpc.CallOption) (*StoredResult, error)
 }
 
 type jobServiceClient struct {
@@ -155,6 +160,16 @@ func (c *jobServiceClient) Cancel(ctx context.Context, in *CancelRequest, opts .
 	return out, nil
 }
 
+func (c *jobServiceClient) GetResult(ctx context.Context, in *ResultRequest, opts ...grpc.CallOption) (*StoredResult, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StoredResult)
+	err := c.cc.Invoke(ctx, JobService_GetResult_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // JobServiceServer is the server API for JobService service.
 // All implementations must embed UnimplementedJobServiceServer
 // for forward compatibility.
@@ -178,6 +193,10 @@ type JobServiceServer interface {
 	// Cancel a job, like the admin command `cancel job`: its listeners get one fail event and
 	// the worker holding it (if any) is told and its result discarded.
 	Cancel(context.Context, *CancelRequest) (*CancelReply, error)
+	// The outcome of a finished background job, while it is retained (server option
+	// --retain-results, or SubmitRequest.retain_results_seconds). Results are kept in memory:
+	// they do not survive a restart.
+	GetResult(context.Context, *ResultRequest) (*StoredResult, error)
 	mustEmbedUnimplementedJobServiceServer()
 }
 
@@ -205,6 +224,9 @@ func (UnimplementedJobServiceServer) GetStatus(context.Context, *StatusRequest) 
 }
 func (UnimplementedJobServiceServer) Cancel(context.Context, *CancelRequest) (*CancelReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method Cancel not implemented")
+}
+func (UnimplementedJobServiceServer) GetResult(context.Context, *ResultRequest) (*StoredResult, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetResult not implemented")
 }
 func (UnimplementedJobServiceServer) mustEmbedUnimplementedJobServiceServer() {}
 func (UnimplementedJobServiceServer) testEmbeddedByValue()                    {}
@@ -317,6 +339,24 @@ func _JobService_Cancel_Handler(srv interface{}, ctx context.Context, dec func(i
 	return interceptor(ctx, in, info, handler)
 }
 
+func _JobService_GetResult_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ResultRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(JobServiceServer).GetResult(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: JobService_GetResult_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(JobServiceServer).GetResult(ctx, req.(*ResultRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // JobService_ServiceDesc is the grpc.ServiceDesc for JobService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -339,6 +379,10 @@ var JobService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Cancel",
 			Handler:    _JobService_Cancel_Handler,
+		},
+		{
+			MethodName: "GetResult",
+			Handler:    _JobService_GetResult_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -26,9 +26,11 @@ import type { Pong as _geargate_v1_Pong, Pong__Output as _geargate_v1_Pong__Outp
 import type { Progress as _geargate_v1_Progress, Progress__Output as _geargate_v1_Progress__Output } from './geargate/v1/Progress';
 import type { Register as _geargate_v1_Register, Register__Output as _geargate_v1_Register__Output } from './geargate/v1/Register';
 import type { Rejected as _geargate_v1_Rejected, Rejected__Output as _geargate_v1_Rejected__Output } from './geargate/v1/Rejected';
+import type { ResultRequest as _geargate_v1_ResultRequest, ResultRequest__Output as _geargate_v1_ResultRequest__Output } from './geargate/v1/ResultRequest';
 import type { ServerStatus as _geargate_v1_ServerStatus, ServerStatus__Output as _geargate_v1_ServerStatus__Output } from './geargate/v1/ServerStatus';
 import type { StatusQuery as _geargate_v1_StatusQuery, StatusQuery__Output as _geargate_v1_StatusQuery__Output } from './geargate/v1/StatusQuery';
 import type { StatusRequest as _geargate_v1_StatusRequest, StatusRequest__Output as _geargate_v1_StatusRequest__Output } from './geargate/v1/StatusRequest';
+import type { StoredResult as _geargate_v1_StoredResult, StoredResult__Output as _geargate_v1_StoredResult__Output } from './geargate/v1/StoredResult';
 import type { SubmitError as _geargate_v1_SubmitError, SubmitError__Output as _geargate_v1_SubmitError__Output } from './geargate/v1/SubmitError';
 import type { SubmitReply as _geargate_v1_SubmitReply, SubmitReply__Output as _geargate_v1_SubmitReply__Output } from './geargate/v1/SubmitReply';
 import type { SubmitRequest as _geargate_v1_SubmitRequest, SubmitRequest__Output as _geargate_v1_SubmitRequest__Output } from './geargate/v1/SubmitRequest';
@@ -79,9 +81,11 @@ export interface ProtoGrpcType {
       Progress: MessageTypeDefinition<_geargate_v1_Progress, _geargate_v1_Progress__Output>
       Register: MessageTypeDefinition<_geargate_v1_Register, _geargate_v1_Register__Output>
       Rejected: MessageTypeDefinition<_geargate_v1_Rejected, _geargate_v1_Rejected__Output>
+      ResultRequest: MessageTypeDefinition<_geargate_v1_ResultRequest, _geargate_v1_ResultRequest__Output>
       ServerStatus: MessageTypeDefinition<_geargate_v1_ServerStatus, _geargate_v1_ServerStatus__Output>
       StatusQuery: MessageTypeDefinition<_geargate_v1_StatusQuery, _geargate_v1_StatusQuery__Output>
       StatusRequest: MessageTypeDefinition<_geargate_v1_StatusRequest, _geargate_v1_StatusRequest__Output>
+      StoredResult: MessageTypeDefinition<_geargate_v1_StoredResult, _geargate_v1_StoredResult__Output>
       SubmitError: MessageTypeDefinition<_geargate_v1_SubmitError, _geargate_v1_SubmitError__Output>
       SubmitReply: MessageTypeDefinition<_geargate_v1_SubmitReply, _geargate_v1_SubmitReply__Output>
       SubmitRequest: MessageTypeDefinition<_geargate_v1_SubmitRequest, _geargate_v1_SubmitRequest__Output>

@@ -66,6 +66,11 @@ class JobServiceStub:
                 request_serializer=geargate_dot_v1_dot_geargate__pb2.CancelRequest.SerializeToString,
                 response_deserializer=geargate_dot_v1_dot_geargate__pb2.CancelReply.FromString,
                 _registered_method=True)
+        self.GetResult = channel.unary_unary(
+                '/geargate.v1.JobService/GetResult',
+                request_serializer=geargate_dot_v1_dot_geargate__pb2.ResultRequest.SerializeToString,
+                response_deserializer=geargate_dot_v1_dot_geargate__pb2.StoredResult.FromString,
+                _registered_method=True)
 
 
 class JobServiceServicer:
@@ -122,6 +127,15 @@ class JobServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetResult(self, request, context):
+        """The outcome of a finished background job, while it is retained (server option
+        --retain-results, or SubmitRequest.retain_results_seconds). Results are kept in memory:
+        they do not survive a restart.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_JobServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -154,6 +168,11 @@ def add_JobServiceServicer_to_server(servicer, server):
                     servicer.Cancel,
                     request_deserializer=geargate_dot_v1_dot_geargate__pb2.CancelRequest.FromString,
                     response_serializer=geargate_dot_v1_dot_geargate__pb2.CancelReply.SerializeToString,
+            ),
+            'GetResult': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetResult,
+                    request_deserializer=geargate_dot_v1_dot_geargate__pb2.ResultRequest.FromString,
+                    response_serializer=geargate_dot_v1_dot_geargate__pb2.StoredResult.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -320,6 +339,33 @@ class JobService:
             '/geargate.v1.JobService/Cancel',
             geargate_dot_v1_dot_geargate__pb2.CancelRequest.SerializeToString,
             geargate_dot_v1_dot_geargate__pb2.CancelReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetResult(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/geargate.v1.JobService/GetResult',
+            geargate_dot_v1_dot_geargate__pb2.ResultRequest.SerializeToString,
+            geargate_dot_v1_dot_geargate__pb2.StoredResult.FromString,
             options,
             channel_credentials,
             insecure,

@@ -7,7 +7,9 @@ import type { CancelRequest as _geargate_v1_CancelRequest, CancelRequest__Output
 import type { JobEvent as _geargate_v1_JobEvent, JobEvent__Output as _geargate_v1_JobEvent__Output } from '../../geargate/v1/JobEvent';
 import type { JobResult as _geargate_v1_JobResult, JobResult__Output as _geargate_v1_JobResult__Output } from '../../geargate/v1/JobResult';
 import type { JobStatus as _geargate_v1_JobStatus, JobStatus__Output as _geargate_v1_JobStatus__Output } from '../../geargate/v1/JobStatus';
+import type { ResultRequest as _geargate_v1_ResultRequest, ResultRequest__Output as _geargate_v1_ResultRequest__Output } from '../../geargate/v1/ResultRequest';
 import type { StatusRequest as _geargate_v1_StatusRequest, StatusRequest__Output as _geargate_v1_StatusRequest__Output } from '../../geargate/v1/StatusRequest';
+import type { StoredResult as _geargate_v1_StoredResult, StoredResult__Output as _geargate_v1_StoredResult__Output } from '../../geargate/v1/StoredResult';
 import type { SubmitReply as _geargate_v1_SubmitReply, SubmitReply__Output as _geargate_v1_SubmitReply__Output } from '../../geargate/v1/SubmitReply';
 import type { SubmitRequest as _geargate_v1_SubmitRequest, SubmitRequest__Output as _geargate_v1_SubmitRequest__Output } from '../../geargate/v1/SubmitRequest';
 
@@ -29,6 +31,15 @@ export interface JobServiceClient extends grpc.Client {
   cancel(argument: _geargate_v1_CancelRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_geargate_v1_CancelReply__Output>): grpc.ClientUnaryCall;
   cancel(argument: _geargate_v1_CancelRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_geargate_v1_CancelReply__Output>): grpc.ClientUnaryCall;
   cancel(argument: _geargate_v1_CancelRequest, callback: grpc.requestCallback<_geargate_v1_CancelReply__Output>): grpc.ClientUnaryCall;
+  
+  GetResult(argument: _geargate_v1_ResultRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_geargate_v1_StoredResult__Output>): grpc.ClientUnaryCall;
+  GetResult(argument: _geargate_v1_ResultRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_geargate_v1_StoredResult__Output>): grpc.ClientUnaryCall;
+  GetResult(argument: _geargate_v1_ResultRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_geargate_v1_StoredResult__Output>): grpc.ClientUnaryCall;
+  GetResult(argument: _geargate_v1_ResultRequest, callback: grpc.requestCallback<_geargate_v1_StoredResult__Output>): grpc.ClientUnaryCall;
+  getResult(argument: _geargate_v1_ResultRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_geargate_v1_StoredResult__Output>): grpc.ClientUnaryCall;
+  getResult(argument: _geargate_v1_ResultRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_geargate_v1_StoredResult__Output>): grpc.ClientUnaryCall;
+  getResult(argument: _geargate_v1_ResultRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_geargate_v1_StoredResult__Output>): grpc.ClientUnaryCall;
+  getResult(argument: _geargate_v1_ResultRequest, callback: grpc.requestCallback<_geargate_v1_StoredResult__Output>): grpc.ClientUnaryCall;
   
   GetStatus(argument: _geargate_v1_StatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_geargate_v1_JobStatus__Output>): grpc.ClientUnaryCall;
   GetStatus(argument: _geargate_v1_StatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_geargate_v1_JobStatus__Output>): grpc.ClientUnaryCall;
@@ -65,6 +76,8 @@ export interface JobServiceHandlers extends grpc.UntypedServiceImplementation {
   
   Cancel: grpc.handleUnaryCall<_geargate_v1_CancelRequest__Output, _geargate_v1_CancelReply>;
   
+  GetResult: grpc.handleUnaryCall<_geargate_v1_ResultRequest__Output, _geargate_v1_StoredResult>;
+  
   GetStatus: grpc.handleUnaryCall<_geargate_v1_StatusRequest__Output, _geargate_v1_JobStatus>;
   
   Pipeline: grpc.handleBidiStreamingCall<_geargate_v1_SubmitRequest__Output, _geargate_v1_JobEvent>;
@@ -78,6 +91,7 @@ export interface JobServiceHandlers extends grpc.UntypedServiceImplementation {
 export interface JobServiceDefinition extends grpc.ServiceDefinition {
   Call: MethodDefinition<_geargate_v1_SubmitRequest, _geargate_v1_JobResult, _geargate_v1_SubmitRequest__Output, _geargate_v1_JobResult__Output>
   Cancel: MethodDefinition<_geargate_v1_CancelRequest, _geargate_v1_CancelReply, _geargate_v1_CancelRequest__Output, _geargate_v1_CancelReply__Output>
+  GetResult: MethodDefinition<_geargate_v1_ResultRequest, _geargate_v1_StoredResult, _geargate_v1_ResultRequest__Output, _geargate_v1_StoredResult__Output>
   GetStatus: MethodDefinition<_geargate_v1_StatusRequest, _geargate_v1_JobStatus, _geargate_v1_StatusRequest__Output, _geargate_v1_JobStatus__Output>
   Pipeline: MethodDefinition<_geargate_v1_SubmitRequest, _geargate_v1_JobEvent, _geargate_v1_SubmitRequest__Output, _geargate_v1_JobEvent__Output>
   Run: MethodDefinition<_geargate_v1_SubmitRequest, _geargate_v1_JobEvent, _geargate_v1_SubmitRequest__Output, _geargate_v1_JobEvent__Output>

@@ -14,6 +14,7 @@ export interface SubmitRequest {
   'request_id'?: (number | string | Long);
   'background'?: (boolean);
   'collect_events'?: (boolean);
+  'retain_results_seconds'?: (number);
 }
 
 export interface SubmitRequest__Output {
@@ -26,4 +27,5 @@ export interface SubmitRequest__Output {
   'request_id': (string);
   'background': (boolean);
   'collect_events': (boolean);
+  'retain_results_seconds': (number);
 }

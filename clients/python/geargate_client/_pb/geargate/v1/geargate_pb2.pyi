@@ -31,7 +31,7 @@ FAIL: Outcome
 EXCEPTION: Outcome
 
 class SubmitRequest(_message.Message):
-    __slots__ = ("function", "payload", "unique", "priority", "run_at", "reducer", "request_id", "background", "collect_events")
+    __slots__ = ("function", "payload", "unique", "priority", "run_at", "reducer", "request_id", "background", "collect_events", "retain_results_seconds")
     FUNCTION_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_FIELD_NUMBER: _ClassVar[int]
     UNIQUE_FIELD_NUMBER: _ClassVar[int]
@@ -41,6 +41,7 @@ class SubmitRequest(_message.Message):
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     BACKGROUND_FIELD_NUMBER: _ClassVar[int]
     COLLECT_EVENTS_FIELD_NUMBER: _ClassVar[int]
+    RETAIN_RESULTS_SECONDS_FIELD_NUMBER: _ClassVar[int]
     function: str
     payload: bytes
     unique: str
@@ -50,7 +51,26 @@ class SubmitRequest(_message.Message):
     request_id: int
     background: bool
     collect_events: bool
-    def __init__(self, function: _Optional[str] = ..., payload: _Optional[bytes] = ..., unique: _Optional[str] = ..., priority: _Optional[_Union[Priority, str]] = ..., run_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reducer: _Optional[str] = ..., request_id: _Optional[int] = ..., background: _Optional[bool] = ..., collect_events: _Optional[bool] = ...) -> None: ...
+    retain_results_seconds: int
+    def __init__(self, function: _Optional[str] = ..., payload: _Optional[bytes] = ..., unique: _Optional[str] = ..., priority: _Optional[_Union[Priority, str]] = ..., run_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reducer: _Optional[str] = ..., request_id: _Optional[int] = ..., background: _Optional[bool] = ..., collect_events: _Optional[bool] = ..., retain_results_seconds: _Optional[int] = ...) -> None: ...
+
+class ResultRequest(_message.Message):
+    __slots__ = ("handle",)
+    HANDLE_FIELD_NUMBER: _ClassVar[int]
+    handle: str
+    def __init__(self, handle: _Optional[str] = ...) -> None: ...
+
+class StoredResult(_message.Message):
+    __slots__ = ("found", "outcome", "data", "expires_at")
+    FOUND_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    found: bool
+    outcome: Outcome
+    data: bytes
+    expires_at: _timestamp_pb2.Timestamp
+    def __init__(self, found: _Optional[bool] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., data: _Optional[bytes] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class SubmitReply(_message.Message):
     __slots__ = ("handle", "request_id")

@@ -1,0 +1,10 @@
+// Original file: proto/geargate/v1/geargate.proto
+
+
+export interface ResultRequest {
+  'handle'?: (string);
+}
+
+export interface ResultRequest__Output {
+  'handle': (string);
+}
