@@ -61,9 +61,12 @@ def open_store(config: Config) -> SqliteStore | None:
     if path is None:
         base = os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state")
         os.makedirs(os.path.join(base, "geargate"), exist_ok=True)
-        path = os.path.join(base, "geargate", "geargate.sqlite3")
+        # One file per port, so two servers on one machine never share their jobs.
+        path = os.path.join(base, "geargate", f"geargate-{config.port}.sqlite3")
     store = SqliteStore(path, config.store_table, config.sync)
-    log.warning("background jobs are kept in %s (SQLite, synchronous=%s)", path, config.sync)
+    # Said whatever the log level: people need to know where their jobs live.
+    print(f"geargate: background jobs are kept in {path}", file=sys.stderr, flush=True)
+    log.info("store: SQLite %s, synchronous=%s", path, config.sync)
     return store
 
 
@@ -114,10 +117,13 @@ def import_gearmand(argv: Sequence[str]) -> int:
     parser.add_argument(
         "--store-path",
         default=None,
-        help="geargate's SQLite database (default: as `geargate serve` uses)",
+        help="geargate's SQLite database (default: the one `geargate serve -p PORT` uses)",
+    )
+    parser.add_argument(
+        "-p", "--port", type=int, default=4730, help="pick that server's default database"
     )
     args = parser.parse_args(list(argv))
-    config = Config(store="sqlite", store_path=args.store_path)
+    config = Config(store="sqlite", store_path=args.store_path, port=args.port)
     store = open_store(config)
     assert store is not None
     try:

@@ -44,7 +44,7 @@ class Config:
     grpc_listen: str | None = None
     grpc_ping_interval: float = 30.0
     grpc_max_message_size: int = 0  # 0: the same as max_packet_size
-    store: str = "memory"
+    store: str = "sqlite"
     store_path: str | None = None
     store_table: str = "geargate_jobs"
     sync: str = "normal"
@@ -227,16 +227,16 @@ def add_serve_options(p: argparse.ArgumentParser) -> None:
         "--store",
         choices=("memory", "sqlite"),
         default=None,
-        help="where background jobs are kept: `memory` (lost when the server stops, like "
-        "gearmand's builtin queue) or `sqlite` (committed before JOB_CREATED; replayed at "
-        "start-up) (default memory)",
+        help="where background jobs are kept: `sqlite` (committed before JOB_CREATED; replayed "
+        "at start-up) or `memory` (lost when the server stops, like gearmand's builtin queue) "
+        "(default sqlite)",
     )
     store.add_argument(
         "--store-path",
         default=None,
         metavar="FILE",
-        help="the SQLite database (default: geargate.sqlite3 in $XDG_STATE_HOME/geargate or "
-        "~/.local/state/geargate)",
+        help="the SQLite database (default: geargate-PORT.sqlite3 in $XDG_STATE_HOME/geargate "
+        "or ~/.local/state/geargate)",
     )
     store.add_argument(
         "--sync",
@@ -381,8 +381,10 @@ def parse_serve_args(argv: Sequence[str]) -> Config:
         args = parser.parse_args([*tokens, *argv])
     store = args.store
     queue_type = (args.queue_type or "").lower()
-    if queue_type in ("", "builtin"):
+    if queue_type == "":
         pass
+    elif queue_type == "builtin":
+        store = store or "memory"
     elif queue_type == "libsqlite3":
         store = store or "sqlite"
     else:
@@ -417,7 +419,7 @@ def parse_serve_args(argv: Sequence[str]) -> Config:
         grpc_listen=args.grpc_listen,
         grpc_ping_interval=args.grpc_ping_interval,
         grpc_max_message_size=args.grpc_max_message_size or args.max_packet_size,
-        store=store or "memory",
+        store=store or "sqlite",
         store_path=args.store_path or args.libsqlite3_db,
         store_table=args.libsqlite3_table or "geargate_jobs",
         sync=args.sync,

@@ -37,7 +37,11 @@ class Server:
         if kind == "geargate":
             # Parallel servers must not all claim gRPC's default port: off unless asked for.
             grpc = [] if any(a.startswith("--grpc-port") for a in args) else ["--grpc-port", "0"]
-            command = [sys.executable, "-m", "gearman_core", "serve", *base, *grpc, *args]
+            # Tests keep jobs in memory unless they ask for a store: the default SQLite file
+            # would carry jobs from one test (or run) into the next.
+            stores = ("--store", "-q", "--queue-type", "--libsqlite3-db")
+            store = [] if any(a.startswith(stores) for a in args) else ["--store", "memory"]
+            command = [sys.executable, "-m", "gearman_core", "serve", *base, *grpc, *store, *args]
         elif kind == "gearmand":
             command = [GEARMAND, *base, "--threads", "0", *args]
         else:

@@ -51,7 +51,7 @@ def _wait_listening(
 
 def _start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [*GEARGATE, "serve", "--grpc-port", "0", *args],
+        [*GEARGATE, "serve", "--grpc-port", "0", "--store", "memory", *args],
         env=env or ENV,
         cwd=ROOT,
         stdin=subprocess.DEVNULL,
@@ -255,6 +255,53 @@ def test_port_in_use_fails_cleanly() -> None:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         port = holder.getsockname()[1]
-        result = _run("serve", "-p", str(port), "-L", "127.0.0.1", "--grpc-port", "0")
+        result = _run(
+            "serve", "-p", str(port), "-L", "127.0.0.1", "--grpc-port", "0", "--store", "memory"
+        )
     assert result.returncode == 1
     assert "cannot start" in result.stderr
+
+
+def test_by_default_background_jobs_are_kept_in_sqlite_under_the_state_dir(tmp_path: Path) -> None:
+    port = free_port()
+    env = dict(ENV, XDG_STATE_HOME=str(tmp_path))
+    command = [*GEARGATE, "serve", "-p", str(port), "-L", "127.0.0.1", "--grpc-port", "0"]
+
+    def start() -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(
+            command, env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+        _wait_listening(port, proc=proc)
+        return proc
+
+    proc = start()
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(_packet(18, b"kept\0\0payload"))
+            assert _read_packet(sock)[0] == 8  # JOB_CREATED: committed
+        proc.kill()
+        proc.wait()
+        assert proc.stderr is not None
+        database = tmp_path / "geargate" / f"geargate-{port}.sqlite3"
+        assert str(database) in proc.stderr.read().decode()  # it says where the jobs are
+        assert database.exists()
+    finally:
+        _stop(proc)
+    proc = start()
+    try:
+        assert "kept\t1\t0\t0\n" in _admin_list(port, b"status\n")
+    finally:
+        _stop(proc)
+
+
+def _admin_list(port: int, line: bytes) -> str:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(line)
+        data = b""
+        while not data.endswith(b".\n"):
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        return data.decode()

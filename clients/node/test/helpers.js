@@ -34,7 +34,7 @@ async function startServer({ args = [], ports } = {}) {
   const grpcPort = ports?.grpcPort ?? (await freePort());
   const child = spawn(
     'geargate',
-    ['serve', '-p', String(gearmanPort), '-L', '127.0.0.1', '--grpc-port', String(grpcPort), '-l', 'none', ...args],
+    ['serve', '-p', String(gearmanPort), '-L', '127.0.0.1', '--grpc-port', String(grpcPort), '-l', 'none', '--store', 'memory', ...args],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';

@@ -40,7 +40,8 @@ class Server:
         self.grpc_port = grpc_port or (free_port() if kind == "geargate" else 0)
         base = ["--port", str(self.port), "--listen", "127.0.0.1", "--log-file", "stderr"]
         if kind == "geargate":
-            command = [GEARGATE, "serve", *base, "--grpc-port", str(self.grpc_port), *args]
+            grpc = ["--grpc-port", str(self.grpc_port), "--store", "memory"]
+            command = [GEARGATE, "serve", *base, *grpc, *args]
         else:
             command = [GEARMAND, *base, "--threads", "0", *args]
         env = dict(os.environ)

@@ -78,7 +78,7 @@ func Start(t testing.TB, args ...string) *Server {
 func (s *Server) Restart(t testing.TB) {
 	t.Helper()
 	args := append([]string{"serve", "-L", "127.0.0.1", "-p", strconv.Itoa(s.GearmanPort),
-		"--grpc-port", strconv.Itoa(s.GRPCPort), "-l", "stderr"}, s.Args...)
+		"--grpc-port", strconv.Itoa(s.GRPCPort), "-l", "stderr", "--store", "memory"}, s.Args...)
 	s.output = &lockedBuffer{}
 	s.cmd = exec.Command("geargate", args...)
 	s.cmd.Stdout = s.output

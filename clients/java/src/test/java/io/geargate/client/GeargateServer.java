@@ -36,7 +36,7 @@ final class GeargateServer implements AutoCloseable {
     int gearmanPort = freePort();
     List<String> cmd = new ArrayList<>(List.of("geargate", "serve", "-p",
         String.valueOf(gearmanPort), "-L", "127.0.0.1", "--grpc-port", String.valueOf(grpcPort),
-        "-l", "none"));
+        "-l", "none", "--store", "memory"));
     cmd.addAll(List.of(extra));
     File log = new File("target/geargate-" + grpcPort + ".log");
     Process p = new ProcessBuilder(cmd)
