@@ -16,7 +16,7 @@ from . import __version__
 from .config import Config, build_parser, parse_serve_args
 from .logs import LogTarget
 from .server.server import GearmanServer, write_pid_file
-from .store import SqliteStore
+from .store import SqliteStore, Store
 from .store.importer import import_gearmand_sqlite
 
 log = logging.getLogger("geargate")
@@ -54,9 +54,21 @@ def serve(config: Config) -> int:
     return 0
 
 
-def open_store(config: Config) -> SqliteStore | None:
+def open_store(config: Config) -> Store | None:
     if config.store == "memory":
         return None
+    if config.store == "redis":
+        from .store.redis import RedisStore  # redis-py is needed only by this store
+
+        where = f"{config.redis_host}:{config.redis_port}"
+        print(
+            f"geargate: background jobs are kept in Redis at {where}, keys {config.redis_prefix}*",
+            file=sys.stderr,
+            flush=True,
+        )
+        return RedisStore(
+            config.redis_host, config.redis_port, config.redis_password, config.redis_prefix
+        )
     path = config.store_path
     if path is None:
         base = os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state")
@@ -125,7 +137,7 @@ def import_gearmand(argv: Sequence[str]) -> int:
     args = parser.parse_args(list(argv))
     config = Config(store="sqlite", store_path=args.store_path, port=args.port)
     store = open_store(config)
-    assert store is not None
+    assert isinstance(store, SqliteStore)
     try:
         moved = import_gearmand_sqlite(args.path, args.table, store)
     except (OSError, ValueError, sqlite3.Error) as error:

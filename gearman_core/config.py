@@ -47,6 +47,10 @@ class Config:
     store: str = "sqlite"
     store_path: str | None = None
     store_table: str = "geargate_jobs"
+    redis_host: str = "127.0.0.1"
+    redis_port: int = 6379
+    redis_password: str | None = None
+    redis_prefix: str = "geargate:"
     sync: str = "normal"
     drain_timeout: float = 0.0
     retain_results: float = 0.0
@@ -225,7 +229,7 @@ def add_serve_options(p: argparse.ArgumentParser) -> None:
     store = p.add_argument_group("persistence of background jobs")
     store.add_argument(
         "--store",
-        choices=("memory", "sqlite"),
+        choices=("memory", "sqlite", "redis"),
         default=None,
         help="where background jobs are kept: `sqlite` (committed before JOB_CREATED; replayed "
         "at start-up) or `memory` (lost when the server stops, like gearmand's builtin queue) "
@@ -250,7 +254,34 @@ def add_serve_options(p: argparse.ArgumentParser) -> None:
         "--queue-type",
         default=None,
         metavar="TYPE",
-        help="gearmand's name for --store: `builtin` = memory, `libsqlite3` = sqlite",
+        help="gearmand's name for --store: `builtin` = memory, `libsqlite3` = sqlite, "
+        "`redis` = redis",
+    )
+    store.add_argument(
+        "--redis-server",
+        default="127.0.0.1",
+        metavar="HOST",
+        help="Redis host for --store redis (default 127.0.0.1)",
+    )
+    store.add_argument(
+        "--redis-port",
+        type=int,
+        default=6379,
+        metavar="PORT",
+        help="Redis port for --store redis (default 6379)",
+    )
+    store.add_argument(
+        "--redis-password",
+        default=None,
+        metavar="PASSWORD",
+        help="Redis AUTH password for --store redis",
+    )
+    store.add_argument(
+        "--redis-prefix",
+        default="geargate:",
+        metavar="PREFIX",
+        help="start of every Redis key of the store: PREFIXjob:<id> hashes and the PREFIXjobs "
+        "index (default geargate:)",
     )
     store.add_argument(
         "--libsqlite3-db",
@@ -387,8 +418,12 @@ def parse_serve_args(argv: Sequence[str]) -> Config:
         store = store or "memory"
     elif queue_type == "libsqlite3":
         store = store or "sqlite"
+    elif queue_type == "redis":
+        store = store or "redis"
     else:
-        parser.error(f"-q/--queue-type {args.queue_type}: geargate has builtin and libsqlite3")
+        parser.error(
+            f"-q/--queue-type {args.queue_type}: geargate has builtin, libsqlite3 and redis"
+        )
     if args.libsqlite3_db and not store:
         store = "sqlite"
     port = args.port
@@ -422,6 +457,10 @@ def parse_serve_args(argv: Sequence[str]) -> Config:
         store=store or "sqlite",
         store_path=args.store_path or args.libsqlite3_db,
         store_table=args.libsqlite3_table or "geargate_jobs",
+        redis_host=args.redis_server,
+        redis_port=args.redis_port,
+        redis_password=args.redis_password,
+        redis_prefix=args.redis_prefix,
         sync=args.sync,
         drain_timeout=max(0.0, args.drain_timeout),
         retain_results=args.retain_results,

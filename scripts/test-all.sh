@@ -12,6 +12,7 @@ APT_PACKAGES=(
   libgearman-client-perl  # Perl Gearman::Client / Gearman::Worker
   libgearman-dev          # builds bench/gearload
   procps                  # ps, pkill for tests that inspect processes
+  redis-server            # the Redis store's tests start their own server
 )
 
 if [ "${GEARGATE_SKIP_INSTALL:-0}" != 1 ]; then
