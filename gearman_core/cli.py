@@ -57,6 +57,15 @@ def serve(config: Config) -> int:
 def open_store(config: Config) -> Store | None:
     if config.store == "memory":
         return None
+    if config.store == "postgres":
+        from .store.postgres import PostgresStore  # asyncpg is needed only by this store
+
+        print(
+            f"geargate: background jobs are kept in PostgreSQL, table {config.store_table}",
+            file=sys.stderr,
+            flush=True,
+        )
+        return PostgresStore(config.store_conninfo, config.store_table)
     if config.store == "redis":
         from .store.redis import RedisStore  # redis-py is needed only by this store
 

@@ -47,6 +47,7 @@ class Config:
     store: str = "sqlite"
     store_path: str | None = None
     store_table: str = "geargate_jobs"
+    store_conninfo: str = ""  # libpq key=value string or postgresql:// URI
     redis_host: str = "127.0.0.1"
     redis_port: int = 6379
     redis_password: str | None = None
@@ -229,7 +230,7 @@ def add_serve_options(p: argparse.ArgumentParser) -> None:
     store = p.add_argument_group("persistence of background jobs")
     store.add_argument(
         "--store",
-        choices=("memory", "sqlite", "redis"),
+        choices=("memory", "sqlite", "postgres", "redis"),
         default=None,
         help="where background jobs are kept: `sqlite` (committed before JOB_CREATED; replayed "
         "at start-up) or `memory` (lost when the server stops, like gearmand's builtin queue) "
@@ -255,7 +256,21 @@ def add_serve_options(p: argparse.ArgumentParser) -> None:
         default=None,
         metavar="TYPE",
         help="gearmand's name for --store: `builtin` = memory, `libsqlite3` = sqlite, "
-        "`redis` = redis",
+        "`Postgres` = postgres, `redis` = redis",
+    )
+    store.add_argument(
+        "--libpq-conninfo",
+        default=None,
+        metavar="STRING",
+        help="PostgreSQL connection for --store postgres: a libpq key=value string or a "
+        "postgresql:// URI (implies --store postgres)",
+    )
+    store.add_argument(
+        "--libpq-table",
+        default=None,
+        metavar="TABLE",
+        help="PostgreSQL table for the jobs (default geargate_jobs; gearmand's own `queue` "
+        "layout is refused rather than touched)",
     )
     store.add_argument(
         "--redis-server",
@@ -418,14 +433,19 @@ def parse_serve_args(argv: Sequence[str]) -> Config:
         store = store or "memory"
     elif queue_type == "libsqlite3":
         store = store or "sqlite"
+    elif queue_type == "postgres":
+        store = store or "postgres"
     elif queue_type == "redis":
         store = store or "redis"
     else:
         parser.error(
-            f"-q/--queue-type {args.queue_type}: geargate has builtin, libsqlite3 and redis"
+            f"-q/--queue-type {args.queue_type}: "
+            "geargate has builtin, libsqlite3, Postgres and redis"
         )
     if args.libsqlite3_db and not store:
         store = "sqlite"
+    if args.libpq_conninfo is not None and not store:
+        store = "postgres"
     port = args.port
     if port is None:
         env_port = os.environ.get("GEARMAND_PORT", "")
@@ -456,7 +476,8 @@ def parse_serve_args(argv: Sequence[str]) -> Config:
         grpc_max_message_size=args.grpc_max_message_size or args.max_packet_size,
         store=store or "sqlite",
         store_path=args.store_path or args.libsqlite3_db,
-        store_table=args.libsqlite3_table or "geargate_jobs",
+        store_table=args.libsqlite3_table or args.libpq_table or "geargate_jobs",
+        store_conninfo=args.libpq_conninfo or "",
         redis_host=args.redis_server,
         redis_port=args.redis_port,
         redis_password=args.redis_password,

@@ -13,6 +13,7 @@ APT_PACKAGES=(
   libgearman-dev          # builds bench/gearload
   procps                  # ps, pkill for tests that inspect processes
   redis-server            # the Redis store's tests start their own server
+  postgresql              # so do the PostgreSQL store's (as the postgres user)
 )
 
 if [ "${GEARGATE_SKIP_INSTALL:-0}" != 1 ]; then
