@@ -77,6 +77,7 @@ class Slot:
 class Connection(asyncio.Protocol):
     __slots__ = (
         "_closed",
+        "_closing",
         "_dirty",
         "_out",
         "_slots",
@@ -105,6 +106,7 @@ class Connection(asyncio.Protocol):
         self._slots = 0  # Slot entries in _out, filled or not
         self._dirty = False
         self._closed = False
+        self._closing = False  # close once the owed replies are out
 
     # ---------------------------------------------------------------- asyncio.Protocol
 
@@ -217,17 +219,21 @@ class Connection(asyncio.Protocol):
         if not out or self._closed or self.transport is None:
             if self._closed:
                 out.clear()
+            elif self._closing:
+                self._close_now()
             return
         data = self._ready_output()
-        if not data:
-            return
-        transport = self.transport
-        transport.write(data)
-        if transport.get_write_buffer_size() > self.server.output_limit:
-            self.abort(
-                f"peer left {transport.get_write_buffer_size()} bytes unread, "
-                f"over the {self.server.output_limit} byte limit"
-            )
+        if data:
+            transport = self.transport
+            transport.write(data)
+            if transport.get_write_buffer_size() > self.server.output_limit:
+                self.abort(
+                    f"peer left {transport.get_write_buffer_size()} bytes unread, "
+                    f"over the {self.server.output_limit} byte limit"
+                )
+                return
+        if self._closing and not out:
+            self._close_now()
 
     def abort(self, reason: str) -> None:
         if self._closed:
@@ -239,11 +245,17 @@ class Connection(asyncio.Protocol):
             self.transport.abort()
 
     def close_after_flush(self, reason: str) -> None:
-        if self._closed:
+        """Close once every reply owed is written, including those waiting for the store."""
+        if self._closed or self._closing:
             return
         log.warning("closing connection from %s (fd %d): %s", self.peer, self.fd, reason)
+        self._closing = True
+        if self.transport is not None:
+            self.transport.pause_reading()
         self._dirty = True
         self.flush()
+
+    def _close_now(self) -> None:
         self._closed = True
         if self.transport is not None:
             self.transport.close()
@@ -322,7 +334,14 @@ class Connection(asyncio.Protocol):
         store = self.engine.store
         if job.store_id is not None and store is not None:
             slot = self.reserve()
-            store.barrier(lambda ok: self.fill(slot, b""))
+
+            def deleted(ok: bool) -> None:
+                if ok or self._closed:
+                    self.fill(slot, b"")
+                else:  # the delete is retried by the store: hold the worker until it lands
+                    self.server.loop.call_later(0.5, store.barrier, deleted)
+
+            store.barrier(deleted)
 
     def on_submit_job(self, args: tuple[bytes, ...]) -> None:
         self._submit(args, Priority.NORMAL, False)

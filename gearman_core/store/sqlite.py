@@ -3,6 +3,10 @@
 Every add, done and barrier that arrives during one turn of the event loop goes into the same
 transaction; while one transaction is being written, the next batch gathers. So durability
 costs one commit per batch, not one per job.
+
+A failed transaction fails its adds (their submitters are told); its deletes are retried after
+a growing delay, and its barriers wait for that retry: a barrier is answered only once every
+delete asked for before it is committed.
 """
 
 from __future__ import annotations
@@ -22,7 +26,14 @@ Callback = Callable[[bool], None]
 
 
 class SqliteStore:
-    def __init__(self, path: str, table: str = "geargate_jobs", sync: str = "normal") -> None:
+    def __init__(
+        self,
+        path: str,
+        table: str = "geargate_jobs",
+        sync: str = "normal",
+        retry_delay: float = 0.05,
+        max_retry_delay: float = 5.0,
+    ) -> None:
         if not table.replace("_", "").isalnum():
             raise ValueError(f"table name {table!r}: use letters, digits and underscores")
         if sync not in ("normal", "full", "off"):
@@ -38,6 +49,11 @@ class SqliteStore:
         self._scheduled = False
         self._in_flight = False
         self._loop: asyncio.AbstractEventLoop | None = None
+        # After a failed write the next one waits, longer after each failure in a row.
+        self._retry_delay = retry_delay
+        self._max_retry_delay = max_retry_delay
+        self._delay = retry_delay
+        self._retry_timer: asyncio.TimerHandle | None = None
         self._executor.submit(self._connect).result()
 
     # ---------------------------------------------------------------- writer thread
@@ -105,7 +121,7 @@ class SqliteStore:
         self._schedule()
 
     def _schedule(self) -> None:
-        if self._scheduled or self._in_flight:
+        if self._scheduled or self._in_flight or self._retry_timer is not None:
             return
         self._scheduled = True
         if self._loop is None:
@@ -136,15 +152,36 @@ class SqliteStore:
         self._in_flight = False
         error = future.exception()
         ok = error is None
-        if not ok:
+        if ok:
+            self._delay = self._retry_delay
+        else:
             log.error("store write failed: %s", error)
-            self._dones[:0] = dones  # deletes are retried with the next batch
+            # Deletes are retried; the barriers wait for them, since a barrier promises that
+            # every delete asked for before it is committed.
+            self._dones[:0] = dones
+            self._barriers[:0] = barriers
+            barriers = []
         for _, committed in adds:
             committed(ok)
         for committed in barriers:
-            committed(ok)
+            committed(True)
         if self._adds or self._dones or self._barriers:
+            if ok:
+                self._schedule()
+            else:
+                self._retry_later()
+
+    def _retry_later(self) -> None:
+        """Try again after a delay that doubles with each failure in a row, not at once."""
+        if self._retry_timer is not None or self._loop is None:
+            return
+
+        def fire() -> None:
+            self._retry_timer = None
             self._schedule()
+
+        self._retry_timer = self._loop.call_later(self._delay, fire)
+        self._delay = min(self._delay * 2, self._max_retry_delay)
 
     def write_now(self, jobs: list[StoredJob]) -> None:
         """Add jobs in one transaction and wait for it (for tools, not the event loop)."""
@@ -155,9 +192,16 @@ class SqliteStore:
 
     def close(self) -> None:
         """Write what is pending (synchronously) and close the database."""
+        if self._retry_timer is not None:
+            self._retry_timer.cancel()
+            self._retry_timer = None
         adds, dones = [job for job, _ in self._adds], self._dones
         self._adds, self._dones = [], []
-        if adds or dones:
-            self._executor.submit(self._write, adds, dones).result()
-        self._executor.submit(self._disconnect).result()
-        self._executor.shutdown(wait=True)
+        try:
+            if adds or dones:
+                self._executor.submit(self._write, adds, dones).result()
+        except Exception as error:
+            log.error("store write at close failed: %s", error)
+        finally:
+            self._executor.submit(self._disconnect).result()
+            self._executor.shutdown(wait=True)
