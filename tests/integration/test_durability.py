@@ -294,18 +294,64 @@ def crash_worker(server: Server, record: CrashRecord, seed: int) -> None:
         record.failures.append(f"worker: {error}")
 
 
+@pytest.fixture
+def store_args(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[list[str]]:
+    """Server flags for the store named by the test's `store` parameter, with its database
+    server (Redis, PostgreSQL) started for the test and stopped after it."""
+    store = request.param
+    if store == "sqlite":
+        yield sqlite_args(tmp_path / "crash.sqlite3")
+    elif store == "redis":
+        from redis_server import RedisServer
+
+        redis = RedisServer(tmp_path / "redis")
+        redis.start()
+        try:
+            yield ["--store", "redis", "--redis-port", str(redis.port), "--verbose", "WARNING"]
+        finally:
+            redis.stop()
+    else:
+        from pg_server import PostgresServer, postgres_bindir
+
+        bindir = postgres_bindir()
+        if bindir is None:
+            pytest.skip("no PostgreSQL server installed")
+        postgres = PostgresServer(bindir)
+        try:
+            postgres.start()
+            yield [
+                "--store",
+                "postgres",
+                "--libpq-conninfo",
+                postgres.conninfo,
+                "--verbose",
+                "WARNING",
+            ]
+        finally:
+            postgres.cleanup()
+
+
 @geargate_only
-@pytest.mark.timeout(90)
-@pytest.mark.parametrize("seed", [20240611, 7, 1234567])
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize(
+    ("store_args", "seed"),
+    [
+        ("sqlite", 20240611),
+        ("sqlite", 7),
+        ("sqlite", 1234567),
+        ("redis", 424242),
+        ("postgres", 31337),
+    ],
+    indirect=["store_args"],
+)
 def test_sigkill_loses_no_acknowledged_job_and_reruns_no_confirmed_one(
-    start_server: Callable[..., Server], tmp_path: Path, seed: int
+    start_server: Callable[..., Server], store_args: list[str], seed: int
 ) -> None:
     rng = random.Random(seed)
     total = 20_000
     plan = plan_submits(rng, total)
     kill_at = rng.randint(3_000, 15_000)
-    db = tmp_path / "crash.sqlite3"
-    server = start_server(sqlite_args(db))
+    server = start_server(store_args)
     record = CrashRecord()
 
     workers = [
@@ -340,7 +386,7 @@ def test_sigkill_loses_no_acknowledged_job_and_reruns_no_confirmed_one(
     assert record.completed
     assert record.created_count >= kill_at
 
-    again = start_server(sqlite_args(db))
+    again = start_server(store_args)
     queued = sum(totals(again).values())
     ran = drain(again, CRASH_FUNCTIONS)
     assert sum(totals(again).values()) == 0
