@@ -21,6 +21,8 @@ from .store.importer import import_gearmand_sqlite
 
 log = logging.getLogger("geargate")
 
+REPLAY_STEP = 100_000  # rows restored between two progress lines
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
@@ -97,7 +99,12 @@ async def _serve(config: Config, target: LogTarget) -> None:
     server = GearmanServer(config, loop, store)
     if store is not None:
         records = store.replay()
-        restored = server.engine.restore(records)
+        restored = 0
+        for start in range(0, len(records), REPLAY_STEP):
+            restored += server.engine.restore(records[start : start + REPLAY_STEP])
+            if len(records) > REPLAY_STEP:
+                done = min(start + REPLAY_STEP, len(records))
+                log.warning("replaying stored jobs: %d of %d rows", done, len(records))
         log.warning("replayed %d stored background jobs (%d rows)", restored, len(records))
     await server.start()
     gateway = None

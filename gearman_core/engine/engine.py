@@ -78,6 +78,7 @@ class Engine:
         # Background jobs are persisted here when set; None keeps everything in memory.
         self.store = store
         self._store_ids = itertools.count(1)
+        self._store_top = 0  # the highest stored id restored so far
         # While draining for a shutdown, no job is handed out (running ones may finish).
         self.paused = False
         self.results = ResultShelf(scheduler)
@@ -223,7 +224,7 @@ class Engine:
         and its row is deleted: duplicates never stop a start-up.
         """
         restored = 0
-        top = 0
+        top = self._store_top
         for record in records:
             top = max(top, record.id)
             unique, data, name = record.unique, record.data, record.function
@@ -249,6 +250,7 @@ class Engine:
             function.queued[job.priority] += 1
             self._enqueue(job)
             restored += 1
+        self._store_top = top
         self._store_ids = itertools.count(top + 1)
         return restored
 
