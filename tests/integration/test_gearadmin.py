@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from servers import Server
 
 from .helpers import (
@@ -14,24 +13,12 @@ from .helpers import (
     KIND,
     Procs,
     gearman_args,
-    module_server,
     read_lines,
     run,
     wait_for,
     wait_total,
     wait_workers,
 )
-
-
-@pytest.fixture(scope="module")
-def mserver() -> Iterator[Server]:
-    yield from module_server()
-
-
-@pytest.fixture
-def procs() -> Iterator[Procs]:
-    with Procs() as p:
-        yield p
 
 
 def gearadmin(server: Server, *args: str) -> tuple[str, str]:

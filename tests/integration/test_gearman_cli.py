@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from servers import Server
 
 from .helpers import (
     Procs,
     finish,
     gearman_args,
-    module_server,
     read_lines,
     run,
     status,
@@ -22,17 +19,6 @@ from .helpers import (
     wait_total,
     wait_workers,
 )
-
-
-@pytest.fixture(scope="module")
-def mserver() -> Iterator[Server]:
-    yield from module_server()
-
-
-@pytest.fixture
-def procs() -> Iterator[Procs]:
-    with Procs() as p:
-        yield p
 
 
 def start_worker(procs: Procs, server: Server, function: str, *command: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,24 +13,12 @@ from .helpers import (
     PERL,
     SCRIPTS,
     Procs,
-    module_server,
     read_lines,
     run_json,
     wait_for,
     wait_total,
     wait_workers,
 )
-
-
-@pytest.fixture(scope="module")
-def mserver() -> Iterator[Server]:
-    yield from module_server()
-
-
-@pytest.fixture
-def procs() -> Iterator[Procs]:
-    with Procs() as p:
-        yield p
 
 
 def worker(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,6 @@ from .helpers import (
     PHP,
     SCRIPTS,
     Procs,
-    module_server,
     read_lines,
     run_json,
     status,
@@ -26,17 +24,6 @@ from .helpers import (
 GEARMAN_SUCCESS = 0
 GEARMAN_WORK_EXCEPTION = 23
 GEARMAN_WORK_FAIL = 24
-
-
-@pytest.fixture(scope="module")
-def mserver() -> Iterator[Server]:
-    yield from module_server()
-
-
-@pytest.fixture
-def procs() -> Iterator[Procs]:
-    with Procs() as p:
-        yield p
 
 
 def worker(

@@ -8,12 +8,7 @@ import gear  # type: ignore[import-untyped]
 import pytest
 from servers import Server
 
-from .helpers import KIND, module_server, status, wait_for, wait_total, wait_workers
-
-
-@pytest.fixture(scope="module")
-def mserver() -> Iterator[Server]:
-    yield from module_server()
+from .helpers import KIND, status, wait_for, wait_total, wait_workers
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import gearman.errors  # type: ignore[import-untyped]
 import pytest
 from servers import Server
 
-from .helpers import KIND, module_server, status, wait_total, wait_workers
+from .helpers import KIND, status, wait_total, wait_workers
 
 
 class _Buffer(array.array):  # type: ignore[type-arg]
@@ -47,11 +47,6 @@ def python311_shims() -> Iterator[None]:
         mp.setattr(gearman.connection, "array", types.SimpleNamespace(array=_Buffer))
         mp.setattr(handler, "recv_text_command", _text_as_str(handler.recv_text_command))
         yield
-
-
-@pytest.fixture(scope="module")
-def mserver() -> Iterator[Server]:
-    yield from module_server()
 
 
 class Worker:
