@@ -114,7 +114,7 @@ class StoreHarness:
 # ---------------------------------------------------------------- PENDING until the commit
 
 
-def test_background_job_is_pending_and_not_runnable_until_committed() -> None:
+def test_T13_background_job_is_pending_and_not_runnable_until_committed() -> None:
     h = StoreHarness()
     sleeper, sleeper_end = h.sleeping_worker(F)
     job = h.engine.submit(None, F, b"u", b"data")
@@ -150,7 +150,7 @@ def test_when_committed_answers_at_once_when_no_commit_is_pending() -> None:
     assert h.committed_log(foreground) == [True]
 
 
-def test_epoch_job_in_the_future_is_scheduled_after_its_commit() -> None:
+def test_T14_epoch_job_in_the_future_is_scheduled_after_its_commit() -> None:
     h = StoreHarness()
     sleeper, sleeper_end = h.sleeping_worker(F)
     job = h.engine.submit(None, F, b"", b"later", when=START_TIME + 60)
@@ -164,7 +164,7 @@ def test_epoch_job_in_the_future_is_scheduled_after_its_commit() -> None:
     assert h.engine.grab(sleeper) is job
 
 
-def test_failed_commit_removes_the_job_and_tells_every_waiter() -> None:
+def test_T15_failed_commit_removes_the_job_and_tells_every_waiter() -> None:
     h = StoreHarness()
     _, sleeper_end = h.sleeping_worker(F)
     job = h.engine.submit(None, F, b"u", b"data")
@@ -366,7 +366,7 @@ def test_admin_cancel_of_a_running_job_deletes_the_row_at_once() -> None:
     assert h.engine.functions[F].running == 0
 
 
-def test_admin_cancel_of_a_pending_job_keeps_it_from_ever_running() -> None:
+def test_T16_admin_cancel_of_a_pending_job_keeps_it_from_ever_running() -> None:
     h = StoreHarness()
     _, sleeper_end = h.sleeping_worker(F)
     job = h.engine.submit(None, F, b"u", b"data")
