@@ -39,6 +39,8 @@ class Submission:
             raise BadRequest("function is required")
         if len(function) > MAX_FUNCTION:
             raise BadRequest(f"function is longer than {MAX_FUNCTION} bytes")
+        if b"\0" in function:  # Gearman separates fields with NUL: no name can hold one
+            raise BadRequest("function must not contain NUL")
         unique = request.unique.encode()
         if len(unique) > MAX_UNIQUE:
             raise BadRequest(f"unique is longer than {MAX_UNIQUE} bytes")

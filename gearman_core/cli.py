@@ -99,6 +99,9 @@ async def _serve(config: Config, target: LogTarget) -> None:
     server = GearmanServer(config, loop, store)
     if store is not None:
         records = store.replay()
+        results = server.engine.restore_results(records)
+        if results:
+            log.warning("took back %d retained results", results)
         restored = 0
         for start in range(0, len(records), REPLAY_STEP):
             restored += server.engine.restore(records[start : start + REPLAY_STEP])

@@ -81,7 +81,7 @@ class Engine:
         self._store_top = 0  # the highest stored id restored so far
         # While draining for a shutdown, no job is handed out (running ones may finish).
         self.paused = False
-        self.results = ResultShelf(scheduler)
+        self.results = ResultShelf(scheduler, store.done if store is not None else None)
         self.functions: dict[bytes, Function] = {}
         self.jobs: dict[bytes, Job] = {}  # handle -> live job (queued, scheduled or running)
         self.uniques: dict[object, Job] = {}  # coalescing key -> job
@@ -227,6 +227,8 @@ class Engine:
         top = self._store_top
         for record in records:
             top = max(top, record.id)
+            if _is_result(record):
+                continue  # see restore_results
             unique, data, name = record.unique, record.data, record.function
             key: object = None
             if unique == b"-":
@@ -461,8 +463,48 @@ class Engine:
 
     def _keep_result(self, job: Job, outcome: str, data: bytes) -> None:
         seconds = job.retain if job.retain is not None else self.options.retain_results
-        if seconds > 0 and job.background and job.state is not JobState.CANCELLED:
-            self.results.keep(job.handle, outcome, data, seconds)
+        if seconds <= 0 or not job.background or job.state is JobState.CANCELLED:
+            return
+        expires = self.scheduler.time() + seconds
+        store_id = None
+        if self.store is not None:
+            # In the same transaction as the job's delete: a crash keeps one or the other.
+            store_id = next(self._store_ids)
+            row = StoredJob(
+                store_id, RESULT_FUNCTION, job.handle, RESULT_PRIORITY, expires, None,
+                OUTCOME_CODES[outcome] + data,
+            )  # fmt: skip
+            self.store.add(row, _ignore)
+        self.results.keep(job.handle, outcome, data, expires, store_id)
+
+    def restore_results(self, records: list[StoredJob]) -> int:
+        """Take back the retained results among the stored rows (before restoring jobs).
+
+        Handles go on from the highest one a result still names, so no new job takes the
+        handle of a result that can still be read.
+        """
+        prefix = self.options.handle_prefix + b":"
+        now = self.scheduler.time()
+        top_handle = 0
+        kept = 0
+        for record in records:
+            if not _is_result(record):
+                continue
+            self._store_top = max(self._store_top, record.id)
+            number = record.unique[len(prefix) :]
+            if record.unique.startswith(prefix) and number.isdigit():
+                top_handle = max(top_handle, int(number))
+            outcome = OUTCOME_NAMES.get(record.data[:1])
+            if record.when <= now or outcome is None:
+                assert self.store is not None
+                self.store.done(record.id)
+                continue
+            self.results.keep(record.unique, outcome, record.data[1:], record.when, record.id)
+            kept += 1
+        if top_handle:
+            self._counter = itertools.count(top_handle + 1)
+        self._store_ids = itertools.count(self._store_top + 1)
+        return kept
 
     def work_exception(self, worker: WorkerSession, handle: bytes, data: bytes) -> Job:
         job = self._end_assignment(worker, handle)
@@ -641,6 +683,22 @@ class Engine:
         function = self.functions.get(name)
         if function is not None:
             function.max_queue = [max(0, limit) for limit in limits]
+
+
+# A retained result is stored as a row of its own kind beside the jobs, so every store keeps
+# it without a table of its own: no function name can hold a NUL, and no job has priority -1.
+RESULT_FUNCTION = b"\0result"
+RESULT_PRIORITY = -1
+OUTCOME_CODES = {"complete": b"C", "fail": b"F", "exception": b"E"}
+OUTCOME_NAMES = {code: name for name, code in OUTCOME_CODES.items()}
+
+
+def _is_result(record: StoredJob) -> bool:
+    return record.priority == RESULT_PRIORITY and record.function == RESULT_FUNCTION
+
+
+def _ignore(ok: bool) -> None:
+    """A retained result that fails to reach the store still reads from memory."""
 
 
 def _atoi_u32(text: bytes) -> int:

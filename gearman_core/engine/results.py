@@ -7,6 +7,7 @@ expires on its own deadline; one timer, for the earliest deadline, sweeps them.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .endpoints import Scheduler, TimerHandle
@@ -19,11 +20,13 @@ class JobResult:
     outcome: str  # "complete", "fail" or "exception"
     data: bytes
     expires: float  # wall-clock seconds
+    store_id: int | None = None  # its row in the persistent store, if kept there
 
 
 class ResultShelf:
-    def __init__(self, scheduler: Scheduler) -> None:
+    def __init__(self, scheduler: Scheduler, forget: Callable[[int], None] | None = None) -> None:
         self.scheduler = scheduler
+        self.forget = forget  # deletes an expired result's row from the store
         self._results: dict[bytes, JobResult] = {}
         self._deadlines: list[tuple[float, bytes]] = []
         self._timer: TimerHandle | None = None
@@ -32,9 +35,11 @@ class ResultShelf:
     def __len__(self) -> int:
         return len(self._results)
 
-    def keep(self, handle: bytes, outcome: str, data: bytes, seconds: float) -> None:
-        expires = self.scheduler.time() + seconds
-        self._results[handle] = JobResult(outcome, data, expires)
+    def keep(
+        self, handle: bytes, outcome: str, data: bytes, expires: float, store_id: int | None = None
+    ) -> None:
+        """Keep a result until ``expires`` (wall-clock seconds)."""
+        self._results[handle] = JobResult(outcome, data, expires, store_id)
         heapq.heappush(self._deadlines, (expires, handle))
         if self._timer is None or expires < self._timer_at:
             if self._timer is not None:
@@ -60,5 +65,7 @@ class ResultShelf:
             result = self._results.get(handle)
             if result is not None and result.expires == expires:
                 del self._results[handle]
+                if result.store_id is not None and self.forget is not None:
+                    self.forget(result.store_id)
         if self._deadlines:
             self._arm(self._deadlines[0][0])

@@ -141,3 +141,75 @@ def test_database_restart_under_load_gives_clean_errors_and_recovers(
     server.stop()
     again = start_server(outage.args)
     assert f"outage\t{expected}\t0\t0\n" in again.admin("status").decode()
+
+
+@pytest.fixture(params=["sqlite", "postgres", "redis"])
+def store_flags(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[list[str]]:
+    if request.param == "sqlite":
+        yield ["--store", "sqlite", "--store-path", str(tmp_path / "results.sqlite3")]
+    elif request.param == "redis":
+        from redis_server import RedisServer
+
+        redis = RedisServer(tmp_path / "redis")
+        redis.start()
+        try:
+            yield ["--store", "redis", "--redis-port", str(redis.port)]
+        finally:
+            redis.stop()
+    else:
+        from pg_server import PostgresServer, postgres_bindir
+
+        bindir = postgres_bindir()
+        if bindir is None:
+            pytest.skip("no PostgreSQL server installed")
+        postgres = PostgresServer(bindir)
+        postgres.start()
+        try:
+            yield ["--store", "postgres", "--libpq-conninfo", postgres.conninfo]
+        finally:
+            postgres.cleanup()
+
+
+def _request(sock: socket.socket, kind: int, *args: bytes) -> tuple[int, bytes]:
+    body = b"\0".join(args)
+    sock.sendall(b"\0REQ" + struct.pack(">II", kind, len(body)) + body)
+    reader = sock.makefile("rb")
+    header = reader.read(12)
+    reply_kind, length = struct.unpack(">II", header[4:])
+    return reply_kind, reader.read(length)
+
+
+def test_retained_results_survive_a_restart_in_every_store(
+    store_flags: list[str], start_server: Callable[..., Server]
+) -> None:
+    args = [*store_flags, "--retain-results", "1h", "--job-handle-prefix", "H:kept"]
+    server = start_server(args)
+    with socket.create_connection((server.host, server.port), timeout=30) as client, \
+            socket.create_connection((server.host, server.port), timeout=30) as worker:  # fmt: skip
+        handles = [_request(client, SUBMIT_JOB_BG, b"kept", b"", b"in%d" % n)[1] for n in range(2)]
+        worker.sendall(b"\0REQ" + struct.pack(">II", 1, 4) + b"kept")  # CAN_DO
+        for n in range(2):
+            kind, body = _request(worker, 9)  # GRAB_JOB -> JOB_ASSIGN
+            handle = body.split(b"\0")[0]
+            report = (13, handle, b"out%d" % n) if n == 0 else (25, handle, b"boom")
+            worker.sendall(
+                b"\0REQ" + struct.pack(">II", report[0], len(b"\0".join(report[1:])))
+                + b"\0".join(report[1:])
+            )  # fmt: skip
+        assert _request(worker, 16, b"sync") == (17, b"sync")  # results committed by now
+    server.proc.kill()  # no clean shutdown
+    server.proc.wait()
+    server.stop()
+
+    again = start_server(args)
+    first = again.admin(f"show result {handles[0].decode()}")
+    assert first.startswith(b"COMPLETE\t4\t") and first.endswith(b"\nout0\n.\n")
+    second = again.admin(f"show result {handles[1].decode()}")
+    assert second.startswith(b"EXCEPTION\t4\t") and second.endswith(b"\nboom\n.\n")
+    # A new job does not take a handle whose result can still be read.
+    with socket.create_connection((again.host, again.port), timeout=30) as client:
+        kind, handle = _request(client, SUBMIT_JOB_BG, b"fresh", b"", b"x")
+    assert kind == JOB_CREATED and handle not in handles
+    status = again.admin("status").decode()
+    assert "result" not in status, status  # the stored results did not come back as jobs
+    assert "kept\t" not in status  # and both jobs were done before the kill

@@ -75,8 +75,8 @@ type JobServiceClient interface {
 	// the worker holding it (if any) is told and its result discarded.
 	Cancel(ctx context.Context, in *CancelRequest, opts ...grpc.CallOption) (*CancelReply, error)
 	// The outcome of a finished background job, while it is retained (server option
-	// --retain-results, or SubmitRequest.retain_results_seconds). Results are kept in memory:
-	// they do not survive a restart.
+	// --retain-results, or SubmitRequest.retain_results_seconds). With a persistent store,
+	// retained results survive a restart.
 	GetResult(ctx context.Context, in *ResultRequest, opts ...grpc.CallOption) (*StoredResult, error)
 }
 
@@ -194,8 +194,8 @@ type JobServiceServer interface {
 	// the worker holding it (if any) is told and its result discarded.
 	Cancel(context.Context, *CancelRequest) (*CancelReply, error)
 	// The outcome of a finished background job, while it is retained (server option
-	// --retain-results, or SubmitRequest.retain_results_seconds). Results are kept in memory:
-	// they do not survive a restart.
+	// --retain-results, or SubmitRequest.retain_results_seconds). With a persistent store,
+	// retained results survive a restart.
 	GetResult(context.Context, *ResultRequest) (*StoredResult, error)
 	mustEmbedUnimplementedJobServiceServer()
 }

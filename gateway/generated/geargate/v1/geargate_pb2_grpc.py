@@ -129,8 +129,8 @@ class JobServiceServicer:
 
     def GetResult(self, request, context):
         """The outcome of a finished background job, while it is retained (server option
-        --retain-results, or SubmitRequest.retain_results_seconds). Results are kept in memory:
-        they do not survive a restart.
+        --retain-results, or SubmitRequest.retain_results_seconds). With a persistent store,
+        retained results survive a restart.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
