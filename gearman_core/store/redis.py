@@ -266,7 +266,10 @@ class RedisStore:
         ok = error is None and not future.cancelled()
         if not ok:
             log.error("redis store: write failed: %s", error or "cancelled")
-            self._dones[:0] = dones  # deletes are retried with the next batch
+            # Deletes are retried with the next batch; so are the rows of failed adds, in case
+            # the write landed but its answer was lost: a job its submitter was told failed
+            # must not come back.
+            self._dones[:0] = [*dones, *(job.id for job, _ in adds)]
         for _, committed in adds:
             self._answer(committed, ok)
         for committed in barriers:
