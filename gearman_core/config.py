@@ -39,7 +39,6 @@ class Config:
     admin_shutdown: bool = False
     file_descriptors: int = 0
     threads: int | None = None
-    round_robin: bool = False
     grpc_port: int = DEFAULT_GRPC_PORT
     grpc_listen: str | None = None
     grpc_ping_interval: float = 30.0
@@ -469,7 +468,6 @@ def parse_serve_args(argv: Sequence[str]) -> Config:
         admin_shutdown=args.admin_shutdown,
         file_descriptors=args.file_descriptors,
         threads=args.threads,
-        round_robin=args.round_robin,
         grpc_port=args.grpc_port,
         grpc_listen=args.grpc_listen,
         grpc_ping_interval=args.grpc_ping_interval,
