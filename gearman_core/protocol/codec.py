@@ -11,12 +11,14 @@ from __future__ import annotations
 import struct
 from typing import NamedTuple
 
-from .packets import HEADER_SIZE, MAX_TYPE, REQ_MAGIC, RES_MAGIC, Packet, split_body
+from .packets import _FIELDS_BY_TYPE, HEADER_SIZE, MAX_TYPE, REQ_MAGIC, RES_MAGIC, Packet
 
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
 DEFAULT_MAX_LINE = 64 * 1024
 
 _HEADER = struct.Struct(">4sII")
+# Builds a Packet without the Python-level __new__ NamedTuple adds (the hot path).
+_new_tuple = tuple.__new__
 
 
 class AdminLine(NamedTuple):
@@ -79,53 +81,124 @@ class Decoder:
         if self._failed:
             return []
         buf = self._buf
-        buf += data
-        n = len(buf)
-        if n < self._need:
-            return []
         events: list[Event] = []
+        if buf:
+            # A frame was cut short: gather until it can complete.
+            buf += data
+            if len(buf) < self._need:
+                return []
+            first = self._buffered_packet(buf)
+            if first is None:
+                data = bytes(buf)
+            else:
+                # A large body is copied out of the buffer once, not joined up again first.
+                events.append(first[0])
+                with memoryview(buf) as view:
+                    data = bytes(view[first[1] :])
+            buf.clear()
+        # Parse straight from the immutable chunk: each field is one slice (one copy), and
+        # only a trailing partial frame is kept.
+        n = len(data)
         pos = 0
         need = 1
         try:
             while pos < n:
-                if buf[pos] == 0:
+                if data[pos] == 0:
                     if n - pos < HEADER_SIZE:
                         need = HEADER_SIZE
                         break
-                    magic, ptype, length = _HEADER.unpack_from(buf, pos)
-                    if magic != REQ_MAGIC and magic != RES_MAGIC:
+                    magic, ptype, length = _HEADER.unpack_from(data, pos)
+                    if magic == REQ_MAGIC:
+                        is_request = True
+                    elif magic == RES_MAGIC:
+                        is_request = False
+                    else:
                         raise BadMagic(bytes(magic))
                     if length > self.max_body:
                         raise PacketTooLarge(ptype, length, self.max_body)
-                    end = pos + HEADER_SIZE + length
+                    start = pos + HEADER_SIZE
+                    end = start + length
                     if end > n:
                         need = end - pos
                         break
-                    if 0 < ptype <= MAX_TYPE:
-                        body = bytes(buf[pos + HEADER_SIZE : end])
-                        events.append(Packet(ptype, split_body(ptype, body), magic == REQ_MAGIC))
+                    count = _FIELDS_BY_TYPE[ptype] if ptype <= MAX_TYPE else 0
+                    if count == 1:
+                        args: tuple[bytes, ...] = (data[start:end],)
+                    elif count == 0:
+                        args = ()
                     else:
-                        events.append(Packet(ptype, (), magic == REQ_MAGIC))
+                        args = _split(data, start, end, count)
+                    events.append(_new_tuple(Packet, (ptype, args, is_request)))
                     pos = end
                 else:
-                    nl = buf.find(b"\n", pos, pos + self.max_line + 2)
+                    nl = data.find(b"\n", pos, pos + self.max_line + 2)
                     if nl < 0:
                         if n - pos > self.max_line + 1:
                             raise LineTooLong(self.max_line)
                         need = n - pos + 1
                         break
-                    line_end = nl - 1 if nl > pos and buf[nl - 1] == 0x0D else nl
+                    line_end = nl - 1 if nl > pos and data[nl - 1] == 0x0D else nl
                     if line_end - pos > self.max_line:
                         # One byte over with a bare LF: the window above leaves room for a CR.
                         raise LineTooLong(self.max_line)
-                    events.append(AdminLine(bytes(buf[pos:line_end])))
+                    events.append(AdminLine(data[pos:line_end]))
                     pos = nl + 1
         except ProtocolError as error:
             self._failed = True
-            buf.clear()
             events.append(error)
             return events
-        if pos:
-            del buf[:pos]
+        if pos < n:
+            buf += memoryview(data)[pos:]
         self._need = need
         return events
+
+    def _buffered_packet(self, buf: bytearray) -> tuple[Packet, int] | None:
+        """The complete, valid binary packet at the start of ``buf`` and its end, if there is
+        one; its fields are copied straight from the buffer."""
+        if len(buf) < HEADER_SIZE or buf[0] != 0:
+            return None
+        magic, ptype, length = _HEADER.unpack_from(buf, 0)
+        end = HEADER_SIZE + length
+        if end > len(buf) or length > self.max_body or magic not in (REQ_MAGIC, RES_MAGIC):
+            return None  # incomplete, or an error the general path reports
+        count = _FIELDS_BY_TYPE[ptype] if ptype <= MAX_TYPE else 0
+        with memoryview(buf) as view:
+            if count == 0:
+                args: tuple[bytes, ...] = ()
+            else:
+                args = _split_view(buf, view, HEADER_SIZE, end, count)
+        return _new_tuple(Packet, (ptype, args, magic == REQ_MAGIC)), end
+
+
+def _split_view(
+    buf: bytearray, view: memoryview, start: int, end: int, count: int
+) -> tuple[bytes, ...]:
+    """As _split, for a body inside a bytearray: each field copied once, through the view."""
+    fields = []
+    for _ in range(count - 1):
+        nul = buf.find(b"\0", start, end)
+        if nul < 0:
+            break
+        fields.append(bytes(view[start:nul]))
+        start = nul + 1
+    fields.append(bytes(view[start:end]))
+    while len(fields) < count:
+        fields.append(b"")
+    return tuple(fields)
+
+
+def _split(data: bytes, start: int, end: int, count: int) -> tuple[bytes, ...]:
+    """The body data[start:end] as `count` NUL-separated fields, each copied once. Missing
+    trailing fields are empty (lenient, as gearmand); the last field keeps any NULs."""
+    fields = []
+    find = data.find
+    for _ in range(count - 1):
+        nul = find(b"\0", start, end)
+        if nul < 0:
+            break
+        fields.append(data[start:nul])
+        start = nul + 1
+    fields.append(data[start:end])
+    while len(fields) < count:
+        fields.append(b"")
+    return tuple(fields)

@@ -154,6 +154,14 @@ def encode_res(ptype: int, body: bytes) -> bytes:
     return RES_MAGIC + _RES_HEADER.pack(ptype, len(body)) + body
 
 
+_RES_FULL_HEADER = struct.Struct(">4sII")
+
+
+def res_header(ptype: int, length: int) -> bytes:
+    """The 12-byte header of a server packet whose body of ``length`` bytes follows apart."""
+    return _RES_FULL_HEADER.pack(RES_MAGIC, ptype, length)
+
+
 def encode_req(ptype: int, *args: bytes) -> bytes:
     return encode(ptype, *args, magic=REQ_MAGIC)
 
