@@ -16,6 +16,7 @@ from .protocol.codec import DEFAULT_MAX_BODY
 DEFAULT_PORT = 4730
 DEFAULT_GRPC_PORT = 50051
 DEFAULT_WORKER_WAKEUP = 2
+DEFAULT_GRAB_WAIT_MS = 1
 VERBOSE_LEVELS = ("FATAL", "ALERT", "CRITICAL", "ERROR", "WARNING", "NOTICE", "INFO", "DEBUG")
 
 
@@ -26,6 +27,7 @@ class Config:
     backlog: int = 32
     job_retries: int = 0
     worker_wakeup: int = DEFAULT_WORKER_WAKEUP
+    grab_wait_ms: int = DEFAULT_GRAB_WAIT_MS
     exceptions: bool = False
     job_handle_prefix: str = ""
     log_file: str = "stderr"
@@ -204,6 +206,16 @@ def add_serve_options(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="sleeping workers woken (NOOP) per new job; each assignment wakes one more while "
         f"work remains; 0 = wake every sleeping worker (default {DEFAULT_WORKER_WAKEUP})",
+    )
+    jobs.add_argument(
+        "--grab-wait",
+        type=_non_negative,
+        default=DEFAULT_GRAB_WAIT_MS,
+        metavar="MS",
+        help="when a worker's GRAB_JOB finds nothing, hold the answer for MS to 2*MS "
+        "milliseconds: a job submitted meanwhile is assigned at once, sparing the NO_JOB, "
+        "PRE_SLEEP, NOOP, GRAB_JOB round trip; 0 = answer NO_JOB at once, as gearmand "
+        f"(default {DEFAULT_GRAB_WAIT_MS})",
     )
     jobs.add_argument(
         "--retain-results",
@@ -455,6 +467,7 @@ def parse_serve_args(argv: Sequence[str]) -> Config:
         backlog=args.backlog,
         job_retries=args.job_retries,
         worker_wakeup=args.worker_wakeup,
+        grab_wait_ms=args.grab_wait,
         exceptions=args.exceptions,
         job_handle_prefix=args.job_handle_prefix,
         log_file=args.log_file,

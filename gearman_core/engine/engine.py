@@ -176,7 +176,7 @@ class Engine:
         else:
             job.state = JobState.QUEUED
             function.queues[job.priority].append(job)
-            if function.sleepers:
+            if function.sleepers or function.holders:
                 self._wake(function, self.options.worker_wakeup)
 
     # ---------------------------------------------------------------- persistence
@@ -302,7 +302,7 @@ class Engine:
         if function not in worker.abilities:
             worker.order.append(function)
             if worker.asleep and not worker.noop_sent:
-                function.sleepers[worker] = None
+                (function.holders if worker.holding else function.sleepers)[worker] = None
         if 0 < timeout_ms < MIN_TIMEOUT_MS:
             timeout_ms = MIN_TIMEOUT_MS
         worker.abilities[function] = max(timeout_ms, 0)
@@ -324,6 +324,7 @@ class Engine:
         worker.order.remove(function)
         function.records.pop(worker, None)
         function.sleepers.pop(worker, None)
+        function.holders.pop(worker, None)
         for job in [job for job in worker.assigned.values() if job.function is function]:
             del worker.assigned[job.handle]
             self._requeue(job)
@@ -334,16 +335,23 @@ class Engine:
     def set_client_id(self, worker: WorkerSession, client_id: bytes) -> None:
         worker.client_id = client_id[:127]
 
-    def pre_sleep(self, worker: WorkerSession) -> None:
+    def pre_sleep(self, worker: WorkerSession, holding: bool = False) -> None:
+        """The worker sleeps until woken: after PRE_SLEEP, or (``holding``) in a grab whose
+        answer the transport holds back until a job comes."""
         for function in worker.order:
             if function.has_runnable() and not self.paused:
                 worker.noop_sent = True
                 worker.endpoint.wake()
                 return
         worker.asleep = True
+        worker.holding = holding
         worker.noop_sent = False
-        for function in worker.order:
-            function.sleepers[worker] = None
+        if holding:
+            for function in worker.order:
+                function.holders[worker] = None
+        else:
+            for function in worker.order:
+                function.sleepers[worker] = None
 
     def grab(self, worker: WorkerSession) -> Job | None:
         """Take the best runnable job for this worker and assign it, in one step.
@@ -378,13 +386,15 @@ class Engine:
 
     def _pass_wakeup_on(self, functions: list[Function]) -> None:
         for function in functions:
-            if function.sleepers and function.has_runnable():
+            if (function.sleepers or function.holders) and function.has_runnable():
                 self._wake(function, 1)
 
     def _stop_sleeping(self, worker: WorkerSession) -> None:
         worker.asleep = False
+        worker.holding = False
         for function in worker.order:
             function.sleepers.pop(worker, None)
+            function.holders.pop(worker, None)
 
     def _assign(self, worker: WorkerSession, job: Job) -> None:
         function = job.function
@@ -409,14 +419,14 @@ class Engine:
             self._requeue(job)
 
     def _wake(self, function: Function, limit: int) -> None:
-        sleepers = function.sleepers
         woken = 0
-        while sleepers and (limit == 0 or woken < limit):
-            worker = next(iter(sleepers))
-            self._stop_sleeping(worker)
-            worker.noop_sent = True
-            worker.endpoint.wake()
-            woken += 1
+        for pool in (function.holders, function.sleepers):
+            while pool and (limit == 0 or woken < limit):
+                worker = next(iter(pool))
+                self._stop_sleeping(worker)
+                worker.noop_sent = True
+                worker.endpoint.wake()
+                woken += 1
 
     # ---------------------------------------------------------------- work results
 
@@ -565,7 +575,7 @@ class Engine:
         job.state = JobState.QUEUED
         function.queued[job.priority] += 1
         function.queues[job.priority].append(job)
-        if function.sleepers:
+        if function.sleepers or function.holders:
             self._wake(function, self.options.worker_wakeup)
 
     # ---------------------------------------------------------------- disconnects
@@ -594,6 +604,7 @@ class Engine:
         for function in functions:
             function.records.pop(worker, None)
             function.sleepers.pop(worker, None)
+            function.holders.pop(worker, None)
         worker.order = []
         worker.abilities = {}
         worker.records = []

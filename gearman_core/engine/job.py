@@ -96,7 +96,16 @@ class Job:
 class Function:
     """A function name: its three priority queues, its workers, and its limits."""
 
-    __slots__ = ("max_queue", "name", "queued", "queues", "records", "running", "sleepers")
+    __slots__ = (
+        "holders",
+        "max_queue",
+        "name",
+        "queued",
+        "queues",
+        "records",
+        "running",
+        "sleepers",
+    )
 
     def __init__(self, name: bytes) -> None:
         self.name = name
@@ -111,6 +120,9 @@ class Function:
         # Sleeping workers that may take this function's jobs and have not been sent a NOOP
         # yet, oldest sleeper first, which spreads wake-ups across the pool.
         self.sleepers: dict[WorkerSession, None] = {}
+        # Sleepers waiting in a held grab (--grab-wait): woken before the others, since
+        # they take a job without a NOOP round trip.
+        self.holders: dict[WorkerSession, None] = {}
         self.max_queue = [0, 0, 0]
 
     @property

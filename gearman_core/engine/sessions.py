@@ -25,6 +25,7 @@ class WorkerSession:
         "assigned",
         "client_id",
         "endpoint",
+        "holding",
         "noop_sent",
         "order",
         "records",
@@ -44,4 +45,5 @@ class WorkerSession:
         self.assigned: dict[bytes, Job] = {}
         self.asleep = False
         self.noop_sent = False
+        self.holding = False  # asleep in a held grab rather than after PRE_SLEEP
         self.client_id = b"-"

@@ -24,13 +24,15 @@ from ..engine import (
     SubmitError,
     WorkerSession,
 )
-from ..protocol import AdminLine, PacketTooLarge, ProtocolError
+from ..protocol import AdminLine, Packet, PacketTooLarge, ProtocolError
 from ..protocol.packets import (
+    MAX_TYPE,
     NO_JOB_PACKET,
     NOOP_PACKET,
     PacketType,
     encode_res,
     error_packet,
+    res_header,
 )
 from .admin import run_admin_command
 from .numbers import c_strtoll
@@ -62,6 +64,9 @@ ERR_EPOCH_RANGE = error_packet(b"INVALID_ARGUMENT", b"Epoch time out of range")
 ERR_STORE = error_packet(b"QUEUE_ERROR", b"QUEUE_ERROR")
 
 MAX_HANDLE = 64
+# A payload at least this large is written as its own buffer (writev) rather than copied
+# into the packet: copying it costs more than the extra buffer.
+PAYLOAD_APART = 16 * 1024
 MAX_TIMEOUT_MS = 2**31 - 1
 
 
@@ -79,7 +84,10 @@ class Connection(asyncio.Protocol):
         "_closed",
         "_closing",
         "_dirty",
+        "_grab_due",
+        "_hold",
         "_out",
+        "_parts",
         "_slots",
         "client",
         "decoder",
@@ -105,8 +113,13 @@ class Connection(asyncio.Protocol):
         self._out: list[bytes | Slot] = []
         self._slots = 0  # Slot entries in _out, filled or not
         self._dirty = False
+        self._parts = False  # _out holds a large payload apart from its header
         self._closed = False
         self._closing = False  # close once the owed replies are out
+        # The packet type of a GRAB_JOB whose answer is held (--grab-wait), else 0; and
+        # whether the engine has woken this worker since, so a grab is due at the flush.
+        self._hold = 0
+        self._grab_due = False
 
     # ---------------------------------------------------------------- asyncio.Protocol
 
@@ -125,34 +138,44 @@ class Connection(asyncio.Protocol):
         self.server.connections[self] = None
 
     def data_received(self, data: bytes) -> None:
-        for event in self.decoder.feed(data):
-            if type(event) is AdminLine:
+        events = self.decoder.feed(data)
+        # Replies to this connection go out in the flush below; marking it dirty now spares
+        # each of them the server's dirty list.
+        self._dirty = True
+        for event in events:
+            if self._hold:
+                # A held GRAB_JOB is answered before anything the worker sent after it.
+                self.end_hold()
+            if type(event) is Packet:
+                ptype, args, is_request = event
+                if not is_request:
+                    self.send(ERR_INVALID_MAGIC)
+                    continue
+                handler = _HANDLERS[ptype] if ptype <= MAX_TYPE else None
+                if handler is None:
+                    self.send(ERR_INVALID_COMMAND)
+                else:
+                    handler(self, args)
+                    if self._closed:
+                        return
+            elif type(event) is AdminLine:
                 reply = run_admin_command(self.server, self, event.line)
                 if reply is None:
                     self.abort("admin command asked to close")
                     return
                 self.send(reply)
-            elif isinstance(event, ProtocolError):
-                self._protocol_error(event)
-                return
             else:
-                ptype, args, is_request = event  # type: ignore[misc]
-                if not is_request:
-                    self.send(ERR_INVALID_MAGIC)
-                    continue
-                handler = _HANDLERS[ptype] if ptype < len(_HANDLERS) else None
-                if handler is None:
-                    self.send(ERR_INVALID_COMMAND)
-                else:
-                    handler(self, args)
-                if self._closed:
-                    return
+                self._protocol_error(cast(ProtocolError, event))
+                return
         self.flush()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
         self._out.clear()
         self.server.connections.pop(self, None)
+        if self._hold:
+            self._hold = 0
+            self.server.unhold(self)
         if self.client is not None:
             self.engine.client_gone(self.client)
             self.client = None
@@ -179,6 +202,16 @@ class Connection(asyncio.Protocol):
             self._dirty = True
             self.server.mark_dirty(self)
 
+    def send_payload(self, ptype: int, head: bytes, payload: bytes) -> None:
+        """Send a packet whose body is ``head`` then ``payload``, without copying a large
+        payload: it goes to the socket as a buffer of its own."""
+        if len(payload) < PAYLOAD_APART:
+            self.send(encode_res(ptype, head + payload))
+        elif not self._closed:
+            self.send(res_header(ptype, len(head) + len(payload)) + head)
+            self._out.append(payload)
+            self._parts = True
+
     def reserve(self) -> Slot:
         """A place in the reply order for a reply that is not known yet (a store commit)."""
         slot = Slot()
@@ -192,13 +225,13 @@ class Connection(asyncio.Protocol):
             self._dirty = True
             self.server.mark_dirty(self)
 
-    def _ready_output(self) -> bytes:
+    def _ready_output(self) -> list[bytes]:
         """Everything up to the first unfilled slot, taken off the output list."""
         out = self._out
         if not self._slots:  # the usual case: plain packets only
-            data = out[0] if len(out) == 1 else b"".join(out)  # type: ignore[arg-type]
+            plain = cast(list[bytes], out[:])
             out.clear()
-            return data  # type: ignore[return-value]
+            return plain
         ready: list[bytes] = []
         for item in out:
             if type(item) is Slot:
@@ -209,12 +242,14 @@ class Connection(asyncio.Protocol):
             else:
                 ready.append(item)  # type: ignore[arg-type]
         del out[: len(ready)]
-        return b"".join(ready)
+        return ready
 
     def flush(self) -> None:
         if not self._dirty:
             return
         self._dirty = False
+        if self._grab_due:
+            self._grab_held()
         out = self._out
         if not out or self._closed or self.transport is None:
             if self._closed:
@@ -222,16 +257,23 @@ class Connection(asyncio.Protocol):
             elif self._closing:
                 self._close_now()
             return
-        data = self._ready_output()
-        if data:
-            transport = self.transport
-            transport.write(data)
-            if transport.get_write_buffer_size() > self.server.output_limit:
-                self.abort(
-                    f"peer left {transport.get_write_buffer_size()} bytes unread, "
-                    f"over the {self.server.output_limit} byte limit"
-                )
-                return
+        transport = self.transport
+        if len(out) == 1 and not self._slots:
+            transport.write(out.pop())  # type: ignore[arg-type]
+        else:
+            ready = self._ready_output()
+            if self._parts:
+                # A large payload is in the list: hand the buffers over as they are.
+                self._parts = bool(self._slots)
+                transport.writelines(ready)
+            elif ready:
+                transport.write(b"".join(ready))
+        if transport.get_write_buffer_size() > self.server.output_limit:
+            self.abort(
+                f"peer left {transport.get_write_buffer_size()} bytes unread, "
+                f"over the {self.server.output_limit} byte limit"
+            )
+            return
         if self._closing and not out:
             self._close_now()
 
@@ -281,26 +323,33 @@ class Connection(asyncio.Protocol):
 
     # ClientEndpoint
     def work_data(self, job: Job, data: bytes) -> None:
-        self.send(encode_res(P.WORK_DATA, job.handle + b"\0" + data))
+        self.send_payload(P.WORK_DATA, job.handle + b"\0", data)
 
     def work_warning(self, job: Job, data: bytes) -> None:
-        self.send(encode_res(P.WORK_WARNING, job.handle + b"\0" + data))
+        self.send_payload(P.WORK_WARNING, job.handle + b"\0", data)
 
     def work_status(self, job: Job, numerator: bytes, denominator: bytes) -> None:
         self.send(encode_res(P.WORK_STATUS, b"\0".join((job.handle, numerator, denominator))))
 
     def work_complete(self, job: Job, data: bytes) -> None:
-        self.send(encode_res(P.WORK_COMPLETE, job.handle + b"\0" + data))
+        self.send_payload(P.WORK_COMPLETE, job.handle + b"\0", data)
 
     def work_fail(self, job: Job) -> None:
         self.send(encode_res(P.WORK_FAIL, job.handle))
 
     def work_exception(self, job: Job, data: bytes) -> None:
-        self.send(encode_res(P.WORK_EXCEPTION, job.handle + b"\0" + data))
+        self.send_payload(P.WORK_EXCEPTION, job.handle + b"\0", data)
 
     # WorkerEndpoint
     def wake(self) -> None:
-        self.send(NOOP_PACKET)
+        if not self._hold:
+            self.send(NOOP_PACKET)
+        elif not self._grab_due:
+            # Grab at this turn's flush, never from inside the engine call that woke us.
+            self._grab_due = True
+            if not self._dirty:
+                self._dirty = True
+                self.server.mark_dirty(self)
 
     def job_taken_back(self, job: Job, reason: str) -> None:
         # Gearman has no packet to tell a worker; its late report is dropped or refused.
@@ -420,34 +469,67 @@ class Connection(asyncio.Protocol):
         self.engine.pre_sleep(self._worker())
 
     def on_grab_job(self, args: tuple[bytes, ...]) -> None:
-        worker = self.worker
-        job = None if worker is None else self.engine.grab(worker)
-        if job is None:
-            self.send(NO_JOB_PACKET)
-        else:
-            body = b"\0".join((job.handle, job.function.name, job.data))
-            self.send(encode_res(P.JOB_ASSIGN, body))
+        self._grab(P.GRAB_JOB)
 
     def on_grab_job_uniq(self, args: tuple[bytes, ...]) -> None:
-        worker = self.worker
-        job = None if worker is None else self.engine.grab(worker)
-        if job is None:
-            self.send(NO_JOB_PACKET)
-        else:
-            body = b"\0".join((job.handle, job.function.name, job.unique, job.data))
-            self.send(encode_res(P.JOB_ASSIGN_UNIQ, body))
+        self._grab(P.GRAB_JOB_UNIQ)
 
     def on_grab_job_all(self, args: tuple[bytes, ...]) -> None:
+        self._grab(P.GRAB_JOB_ALL)
+
+    def _grab(self, kind: int) -> None:
+        worker = self.worker
+        job = None if worker is None else self.engine.grab(worker)
+        if job is not None:
+            self._send_assignment(kind, job)
+        elif worker is None or not worker.order or not self.server.grab_wait or self._closing:
+            self.send(NO_JOB_PACKET)
+        else:
+            # Hold the answer: the worker sleeps in its GRAB_JOB, and a job that comes
+            # meanwhile is assigned without the NO_JOB, PRE_SLEEP, NOOP, GRAB_JOB round trip.
+            self._hold = kind
+            self.server.hold(self)
+            self.engine.pre_sleep(worker, holding=True)
+
+    def _send_assignment(self, kind: int, job: Job) -> None:
+        """The JOB_ASSIGN* packet answering a grab of this kind."""
+        function = job.function.name
+        if kind == P.GRAB_JOB:
+            self.send_payload(P.JOB_ASSIGN, job.handle + b"\0" + function + b"\0", job.data)
+        elif kind == P.GRAB_JOB_ALL and job.reducer:
+            head = b"\0".join((job.handle, function, job.unique, job.reducer, b""))
+            self.send_payload(P.JOB_ASSIGN_ALL, head, job.data)
+        else:
+            head = b"\0".join((job.handle, function, job.unique, b""))
+            self.send_payload(P.JOB_ASSIGN_UNIQ, head, job.data)
+
+    def _grab_held(self) -> None:
+        """The engine woke this holding worker: assign it a job, or keep holding."""
+        self._grab_due = False
+        worker = self.worker
+        if not self._hold or worker is None:
+            return
+        job = self.engine.grab(worker)
+        if job is not None:
+            kind = self._hold
+            self._hold = 0
+            self.server.unhold(self)
+            self._send_assignment(kind, job)
+        else:
+            self.engine.pre_sleep(worker, holding=True)
+
+    def end_hold(self) -> None:
+        """Answer the held GRAB_JOB now: its time is up, or the worker sent more."""
+        kind = self._hold
+        self._hold = 0
+        self._grab_due = False
+        self.server.unhold(self)
         worker = self.worker
         job = None if worker is None else self.engine.grab(worker)
         if job is None:
             self.send(NO_JOB_PACKET)
-        elif job.reducer:
-            body = b"\0".join((job.handle, job.function.name, job.unique, job.reducer, job.data))
-            self.send(encode_res(P.JOB_ASSIGN_ALL, body))
         else:
-            body = b"\0".join((job.handle, job.function.name, job.unique, job.data))
-            self.send(encode_res(P.JOB_ASSIGN_UNIQ, body))
+            self._send_assignment(kind, job)
 
     def on_work_data(self, args: tuple[bytes, ...]) -> None:
         try:
@@ -539,7 +621,7 @@ class Connection(asyncio.Protocol):
 
 # Handlers indexed by packet type; None answers ERROR INVALID_COMMAND (server-to-client
 # types, unused numbers, ALL_YOURS and SUBMIT_JOB_SCHED, which gearmand never implemented).
-_HANDLERS: list[Callable[[Connection, tuple[bytes, ...]], None] | None] = [None] * 43
+_HANDLERS: list[Callable[[Connection, tuple[bytes, ...]], None] | None] = [None] * (MAX_TYPE + 1)
 for _ptype, _method in {
     P.CAN_DO: Connection.on_can_do,
     P.CANT_DO: Connection.on_cant_do,

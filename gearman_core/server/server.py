@@ -70,6 +70,13 @@ class GearmanServer:
         # Told when a graceful stop begins (gRPC health turns NOT_SERVING).
         self.on_drain: list[Callable[[], Awaitable[None]]] = []
         self._tasks: set[asyncio.Future[None]] = set()
+        # Connections whose GRAB_JOB answer is held (--grab-wait), in two generations: a
+        # tick answers the older one, so a hold lasts between one and two ticks, and one
+        # timer serves every held connection.
+        self.grab_wait = config.grab_wait_ms / 1000.0
+        self._holds_new: dict[Connection, None] = {}
+        self._holds_old: dict[Connection, None] = {}
+        self._hold_timer: asyncio.TimerHandle | None = None
 
     # ---------------------------------------------------------------- connections
 
@@ -81,6 +88,26 @@ class GearmanServer:
         if not self._dirty:
             self.loop.call_soon(self._flush_dirty)
         self._dirty.append(conn)
+
+    def hold(self, conn: Connection) -> None:
+        self._holds_new[conn] = None
+        if self._hold_timer is None:
+            self._hold_timer = self.loop.call_later(self.grab_wait, self._hold_tick)
+
+    def unhold(self, conn: Connection) -> None:
+        self._holds_new.pop(conn, None)
+        self._holds_old.pop(conn, None)
+
+    def _hold_tick(self) -> None:
+        expired = self._holds_old
+        self._holds_old = self._holds_new
+        self._holds_new = {}
+        for conn in expired:
+            conn.end_hold()
+        if self._holds_old:
+            self._hold_timer = self.loop.call_later(self.grab_wait, self._hold_tick)
+        else:
+            self._hold_timer = None
 
     def _flush_dirty(self) -> None:
         dirty = self._dirty
