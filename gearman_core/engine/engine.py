@@ -257,7 +257,10 @@ class Engine:
         return restored
 
     def _attach(self, client: ClientSession, job: Job) -> None:
-        job.listeners.append(client)
+        if job.listeners:
+            job.listeners.append(client)
+        else:
+            job.listeners = [client]
         client.jobs[job] = client.jobs.get(job, 0) + 1
 
     # ---------------------------------------------------------------- epoch jobs
@@ -544,7 +547,7 @@ class Engine:
             self.store.done(job.store_id)
         for client in job.listeners:
             client.jobs.pop(job, None)
-        job.listeners = []
+        job.listeners = ()
         job.state = JobState.DONE
         if self.jobs.get(job.handle) is job:
             del self.jobs[job.handle]
@@ -658,7 +661,7 @@ class Engine:
         for client in job.listeners:
             client.endpoint.work_fail(job)
             client.jobs.pop(job, None)
-        job.listeners = []
+        job.listeners = ()
         if job.state is JobState.RUNNING:
             job.state = JobState.CANCELLED
             if job.store_id is not None and self.store is not None:

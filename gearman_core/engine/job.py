@@ -77,7 +77,9 @@ class Job:
         self.when = when
         self.reducer = reducer
         self.key = key  # coalescing key in the engine's unique table, or None
-        self.listeners: list[ClientSession] = []  # one entry per foreground submit
+        # One entry per foreground submit; a shared empty tuple until the first (most
+        # background jobs never have one, and an empty list per queued job adds up).
+        self.listeners: list[ClientSession] | tuple[()] = ()
         self.worker: WorkerSession | None = None
         self.numerator = 0
         self.denominator = 0

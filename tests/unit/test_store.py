@@ -200,7 +200,7 @@ def test_failed_commit_of_a_job_a_foreground_client_joined_forgets_the_client() 
     h.store.commit(ok=False)
     assert results == [False]
     assert session.jobs == {}
-    assert job.listeners == []
+    assert not job.listeners
     assert end.events == []  # its refusal is the ERROR the transport sends for the commit
 
 
