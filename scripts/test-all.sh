@@ -53,6 +53,9 @@ echo "== clients/go: vet, test, build the matrix program"
   go build -o bin/title-worker ./examples/title-worker &&
   go build -o bin/title-client ./examples/title-client)
 
+echo "== bench/loadgen: vet, test, build (the benchmark's smoke run is a pytest test)"
+(cd bench/loadgen && go vet ./... && go test -count=1 ./...) && bench/build
+
 echo "== clients/java: mvn test, then the matrix jar"
 (cd clients/java && mvn -B -ntp test && mvn -B -ntp -q package -DskipTests)
 
