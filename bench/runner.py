@@ -116,32 +116,40 @@ class Settings:
     settle: float
 
 
+def load_args(conns: int, window: int | None = None, size: int = PAYLOAD) -> tuple[str, ...]:
+    """-n, -w and -s of a loadgen load mode; grpc-call keeps no window, so it has no -w."""
+    window_args = () if window is None else ("-w", str(window))
+    return ("-n", str(conns), *window_args, "-s", str(size))
+
+
 def build_scenarios(smoke: bool) -> dict[str, Scenario]:
     bg_jobs = 2_000 if smoke else 100_000
     idle_workers = 50 if smoke else 1_000
     idle_clients = 200 if smoke else 10_000
-    b_args = ("-n", "8", "-w", "1", "-s", str(PAYLOAD))
+    b = Scenario("b", "8 clients, window 1, 64 B, 4 workers", "client", load_args(8, 1), workers=4)
+
+    def b_beside_idle(id_: str, what: str, conns: int, role: str, func: str) -> Scenario:
+        return dataclasses.replace(
+            b, id=id_, title=f"(b) + {conns:,} {what}", idle=(conns, role, func)
+        )
+
+    def grpc_client(mode: str, title: str, args: tuple[str, ...], compare: str) -> Scenario:
+        # Only geargate speaks gRPC; its row is set against the TCP scenario `compare`.
+        return Scenario(
+            mode, title, mode, args, workers=4, grpc=True, geargate_only=True, compare=compare
+        )
+
     scenarios = [
+        Scenario("a", "1 client, window 1, 64 B, 1 worker", "client", load_args(1, 1), workers=1),
+        b,
         Scenario(
-            "a",
-            "1 client, window 1, 64 B, 1 worker",
-            "client",
-            ("-n", "1", "-w", "1", "-s", str(PAYLOAD)),
-            workers=1,
-        ),
-        Scenario("b", "8 clients, window 1, 64 B, 4 workers", "client", b_args, workers=4),
-        Scenario(
-            "c",
-            "4 clients, window 64, 64 B, 4 workers",
-            "client",
-            ("-n", "4", "-w", "64", "-s", str(PAYLOAD)),
-            workers=4,
+            "c", "4 clients, window 64, 64 B, 4 workers", "client", load_args(4, 64), workers=4
         ),
         Scenario(
             "d",
             f"background: 4 conns, window 64, 64 B, {bg_jobs:,} jobs, then 4 workers drain",
             "bg",
-            ("-n", "4", "-w", "64", "-s", str(PAYLOAD), "-j", str(bg_jobs), "--drain-workers", "4"),
+            (*load_args(4, 64), "-j", str(bg_jobs), "--drain-workers", "4"),
             timed=False,
             rows=("d-submit", "d-drain"),
         ),
@@ -149,58 +157,26 @@ def build_scenarios(smoke: bool) -> dict[str, Scenario]:
             "e",
             "4 clients, window 1, 65,536 B, 4 workers",
             "client",
-            ("-n", "4", "-w", "1", "-s", "65536"),
+            load_args(4, 1, 65536),
             workers=4,
         ),
-        Scenario(
-            "f",
-            f"(b) + {idle_workers:,} sleeping workers on the same function",
-            "client",
-            b_args,
-            workers=4,
-            idle=(idle_workers, "worker", "echo"),
+        b_beside_idle("f", "sleeping workers on the same function", idle_workers, "worker", "echo"),
+        b_beside_idle("g", "idle client connections", idle_clients, "client", "idle"),
+        b_beside_idle("fi", "sleeping workers on another function", idle_workers, "worker", "idle"),
+        grpc_client(
+            "grpc-call", "gRPC Call x8 connections, 64 B, 4 TCP workers", load_args(8), "b"
         ),
-        Scenario(
-            "g",
-            f"(b) + {idle_clients:,} idle client connections",
-            "client",
-            b_args,
-            workers=4,
-            idle=(idle_clients, "client", "idle"),
-        ),
-        Scenario(
-            "fi",
-            f"(b) + {idle_workers:,} sleeping workers on another function",
-            "client",
-            b_args,
-            workers=4,
-            idle=(idle_workers, "worker", "idle"),
-        ),
-        Scenario(
-            "grpc-call",
-            "gRPC Call x8 connections, 64 B, 4 TCP workers",
-            "grpc-call",
-            ("-n", "8", "-s", str(PAYLOAD)),
-            workers=4,
-            grpc=True,
-            geargate_only=True,
-            compare="b",
-        ),
-        Scenario(
+        grpc_client(
             "grpc-pipeline",
             "gRPC Pipeline x4 streams, window 64, 64 B, 4 TCP workers",
-            "grpc-pipeline",
-            ("-n", "4", "-w", "64", "-s", str(PAYLOAD)),
-            workers=4,
-            grpc=True,
-            geargate_only=True,
-            compare="c",
+            load_args(4, 64),
+            "c",
         ),
         Scenario(
             "grpc-work",
             "TCP clients as (b), served by 4 gRPC Work streams",
             "client",
-            b_args,
+            b.args,
             grpc_workers=4,
             geargate_only=True,
             compare="b",
@@ -364,6 +340,19 @@ def proc_memory(pid: int) -> dict[str, int]:
             if key in ("VmRSS", "VmHWM"):
                 out[key] = int(value.split()[0]) * 1024
     return out
+
+
+def settled_memory(ctx: Context, server: Server) -> dict[str, int]:
+    """proc_memory of the server once it has had `settle` seconds to finish what it was doing."""
+    time.sleep(ctx.settings.settle)
+    return proc_memory(server.proc.pid)
+
+
+def rss_growth(base: dict[str, int], after: dict[str, int]) -> int | None:
+    """How far VmRSS grew from base to after; None when /proc did not give both readings."""
+    if base.get("VmRSS") and after.get("VmRSS"):
+        return after["VmRSS"] - base["VmRSS"]
+    return None
 
 
 def children_cpu() -> float:
@@ -736,20 +725,18 @@ def measure_memory(ctx: Context, config: ServerConfig) -> Json:
     idle: Proc | None = None
     try:
         server = start_server(ctx, config, "mem-conns")
-        time.sleep(s.settle)
-        base = proc_memory(server.proc.pid)
+        base = settled_memory(ctx, server)
         argv = loadgen_argv(ctx, "idle", server.addr, "-c", str(s.memory_conns), "--role", "client")
         idle = start_helper(ctx, "mem-idle", argv, 180)
-        time.sleep(s.settle)
-        loaded = proc_memory(server.proc.pid)
+        loaded = settled_memory(ctx, server)
         record.update(
             rss_start=base.get("VmRSS"),
             hwm_start=base.get("VmHWM"),
             rss_conns=loaded.get("VmRSS"),
             hwm_conns=loaded.get("VmHWM"),
         )
-        if base.get("VmRSS") and loaded.get("VmRSS"):
-            record["per_conn_bytes"] = (loaded["VmRSS"] - base["VmRSS"]) / s.memory_conns
+        if (grown := rss_growth(base, loaded)) is not None:
+            record["per_conn_bytes"] = grown / s.memory_conns
     except RunFailed as error:
         problems.append(str(error))
     finally:
@@ -764,26 +751,22 @@ def measure_memory(ctx: Context, config: ServerConfig) -> Json:
     server = None
     try:
         server = start_server(ctx, config, "mem-jobs")
-        time.sleep(s.settle)
-        base = proc_memory(server.proc.pid)
-        flags = f"-n 4 -w 64 -s {PAYLOAD} -j {s.memory_jobs} --drain-workers 0".split()
+        base = settled_memory(ctx, server)
+        flags = (*load_args(4, 64), "-j", str(s.memory_jobs), "--drain-workers", "0")
         pid = str(server.proc.pid)
         argv = loadgen_argv(ctx, "bg", server.addr, *flags, "--server-pid", pid, timeout=1200)
         bg = Proc(ctx.label("mem-bg"), argv, ctx.log_dir, ctx.env, capture=True)
         rc = bg.wait(1300)
         record["loadgen"]["bg"] = {"cmd": argv, "rc": rc, "json": bg.json()}
         check_json("bg", rc, bg.json(), problems)
-        time.sleep(s.settle)
-        queued = proc_memory(server.proc.pid)
+        queued = settled_memory(ctx, server)
         record.update(
             rss_jobs_start=base.get("VmRSS"),
             rss_jobs=queued.get("VmRSS"),
             hwm_jobs=queued.get("VmHWM"),
         )
-        if base.get("VmRSS") and queued.get("VmRSS"):
-            record["per_job_bytes_beyond_payload"] = (
-                queued["VmRSS"] - base["VmRSS"]
-            ) / s.memory_jobs - PAYLOAD
+        if (grown := rss_growth(base, queued)) is not None:
+            record["per_job_bytes_beyond_payload"] = grown / s.memory_jobs - PAYLOAD
     except RunFailed as error:
         problems.append(str(error))
     finally:

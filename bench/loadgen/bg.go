@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -138,23 +137,12 @@ func runBG(o *opts) int {
 
 	// Phase 1: submit.
 	cpu0, t0 := sampleCPU(o), mono()
-	var wg sync.WaitGroup
-	for _, c := range conns {
-		conn, err := net.Dial("tcp", o.addr)
-		if err != nil {
-			c.fail("dial: %v", err)
-			continue
-		}
-		c.conn = conn
-		c.pr = newPacketReader(conn, 16<<10)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer conn.Close()
-			c.run()
-		}()
+	submit := func(i int, conn net.Conn) {
+		c := conns[i]
+		c.conn, c.pr = conn, newPacketReader(conn, 16<<10)
+		c.run()
 	}
-	wg.Wait()
+	startEach(o.addr, m, dialTCP, func(i int, err error) { conns[i].fail("dial: %v", err) }, submit).Wait()
 	t1, cpu1 := mono(), sampleCPU(o)
 	checkQueue(o, "after submitting", k, &otherErrors, 0)
 

@@ -5,9 +5,7 @@ package main
 import (
 	"bytes"
 	"net"
-	"sync"
-	"sync/atomic"
-	"time"
+	"strconv"
 )
 
 type clientSlot struct {
@@ -17,23 +15,19 @@ type clientSlot struct {
 }
 
 type clientConn struct {
-	id        int
-	fn        []byte
-	conn      net.Conn
-	pr        *packetReader
-	wbuf      []byte
-	slots     []clientSlot
-	created   ring             // slots waiting for JOB_CREATED, in submit order
-	byHandle  map[uint64]int32 // running slots by fnv64(handle)
-	batch     []int32          // slots in wbuf: stamped with the write time
-	seq       uint64
-	open      int   // submissions not yet finished
-	ws, we    int64 // measured window (mono ns)
-	hist      histogram
-	windowed  int64 // completions inside the window
-	submitted atomic.Int64
-	completed atomic.Int64
-	errors    atomic.Int64
+	id       int
+	fn       []byte
+	conn     net.Conn
+	pr       *packetReader
+	wbuf     []byte
+	slots    []clientSlot
+	created  ring             // slots waiting for JOB_CREATED, in submit order
+	byHandle map[uint64]int32 // running slots by fnv64(handle)
+	batch    []int32          // slots in wbuf: stamped with the write time
+	seq      uint64
+	open     int   // submissions not yet finished
+	ws, we   int64 // measured window (mono ns)
+	loadCounters
 }
 
 // ring is a FIFO of slot numbers with room for every slot.
@@ -55,11 +49,6 @@ func (q *ring) pop() (int32, bool) {
 	q.head = (q.head + 1) % len(q.buf)
 	q.n--
 	return v, true
-}
-
-func (c *clientConn) fail(format string, args ...any) {
-	c.errors.Add(1)
-	complain("conn %d: "+format, append([]any{c.id}, args...)...)
 }
 
 func (c *clientConn) submit(i int32) {
@@ -148,13 +137,7 @@ func (c *clientConn) run(window int) {
 			if !bytes.Equal(data, s.payload) {
 				c.fail("WORK_COMPLETE %q: payload mismatch (%d bytes back, %d sent)", handle, len(data), len(s.payload))
 			} else {
-				c.completed.Add(1)
-				if s.t0 >= c.ws && s.t0 < c.we {
-					c.hist.record(now - s.t0)
-				}
-				if now >= c.ws && now < c.we {
-					c.windowed++
-				}
+				c.done(s.t0, now, c.ws, c.we)
 			}
 			c.finish(i, now)
 		case pWorkFail, pWorkException:
@@ -178,65 +161,23 @@ func (c *clientConn) run(window int) {
 }
 
 func runClient(o *opts) int {
-	start := mono()
-	ws := start + int64(o.warmup*1e9)
-	we := ws + int64(o.dur*1e9)
+	ws, we := measuredWindow(o)
 	fn := []byte(o.fn)
 	conns := make([]*clientConn, o.conns)
+	counters := make([]*loadCounters, o.conns)
 	for id := range conns {
 		c := &clientConn{id: id, fn: fn, ws: ws, we: we, byHandle: make(map[uint64]int32, o.window)}
+		c.name = "conn " + strconv.Itoa(id)
 		c.slots = make([]clientSlot, o.window)
 		for i := range c.slots {
 			c.slots[i].payload = newPayload(o.size)
 		}
 		c.created.buf = make([]int32, o.window)
-		conns[id] = c
+		conns[id], counters[id] = c, &c.loadCounters
 	}
-	snap := func(r *result) {
-		r.set("conns", o.conns)
-		r.set("submitted", sumCounters(conns, func(c *clientConn) *atomic.Int64 { return &c.submitted }))
-		r.set("completed", sumCounters(conns, func(c *clientConn) *atomic.Int64 { return &c.completed }))
-		r.set("errors", sumCounters(conns, func(c *clientConn) *atomic.Int64 { return &c.errors }))
-	}
-	watchdog(o, snap)
-
-	var wg sync.WaitGroup
-	for _, c := range conns {
-		conn, err := net.Dial("tcp", o.addr)
-		if err != nil {
-			c.fail("dial: %v", err)
-			continue
-		}
-		c.conn = conn
-		c.pr = newPacketReader(conn, max(64<<10, o.size+1024))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer conn.Close()
-			c.run(o.window)
-		}()
-	}
-	time.Sleep(time.Duration(ws - mono()))
-	cpu0 := sampleCPU(o)
-	time.Sleep(time.Duration(we - mono()))
-	cpu1 := sampleCPU(o)
-	wg.Wait()
-
-	r := newResult(o.mode)
-	r.set("conns", o.conns)
-	r.set("window", o.window)
-	r.set("size", o.size)
-	var hist histogram
-	var jobs int64
-	for _, c := range conns {
-		hist.merge(&c.hist)
-		jobs += c.windowed
-	}
-	r.set("jobs", jobs)
-	snap(r)
-	r.set("seconds", o.dur)
-	r.set("jobs_per_s", float64(jobs)/o.dur)
-	hist.setLatency(r)
-	setCPU(r, cpu0, cpu1, "cpu_s", "server_cpu_s")
-	return emit(r)
+	return runTimed(o, ws, we, counters, dialTCP, func(id int, conn net.Conn) {
+		c := conns[id]
+		c.conn, c.pr = conn, newPacketReader(conn, max(64<<10, o.size+1024))
+		c.run(o.window)
+	})
 }

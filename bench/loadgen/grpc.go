@@ -8,7 +8,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -24,88 +23,20 @@ func dialGRPC(addr string) (*grpc.ClientConn, error) {
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(1<<30), grpc.MaxCallSendMsgSize(1<<30)))
 }
 
-// loadCounters are one caller's or stream's numbers in the timed gRPC modes.
-type loadCounters struct {
-	submitted, completed, errors atomic.Int64
-	hist                         histogram
-	windowed                     int64
-}
-
-func (c *loadCounters) fail(id int, format string, args ...any) {
-	c.errors.Add(1)
-	complain("stream %d: "+format, append([]any{id}, args...)...)
-}
-
-// done records a verified completion of a job submitted at t0.
-func (c *loadCounters) done(t0, now, ws, we int64) {
-	c.completed.Add(1)
-	if t0 >= ws && t0 < we {
-		c.hist.record(now - t0)
-	}
-	if now >= ws && now < we {
-		c.windowed++
-	}
-}
-
-// runTimed runs one body per connection for warmup + d seconds, samples CPU over the
-// measured window and reports.
-func runTimed(o *opts, body func(id int, cc *grpc.ClientConn, c *loadCounters, ws, we int64)) int {
-	ws := mono() + int64(o.warmup*1e9)
-	we := ws + int64(o.dur*1e9)
+// runGRPCTimed runs body on one gRPC connection per caller or stream.
+func runGRPCTimed(o *opts, body func(id int, cc *grpc.ClientConn, c *loadCounters, ws, we int64)) int {
+	ws, we := measuredWindow(o)
 	counters := make([]*loadCounters, o.conns)
 	for i := range counters {
-		counters[i] = new(loadCounters)
+		counters[i] = &loadCounters{name: "stream " + strconv.Itoa(i)}
 	}
-	snap := func(r *result) {
-		r.set("conns", o.conns)
-		r.set("submitted", sumCounters(counters, func(c *loadCounters) *atomic.Int64 { return &c.submitted }))
-		r.set("completed", sumCounters(counters, func(c *loadCounters) *atomic.Int64 { return &c.completed }))
-		r.set("errors", sumCounters(counters, func(c *loadCounters) *atomic.Int64 { return &c.errors }))
-	}
-	watchdog(o, snap)
-	var wg sync.WaitGroup
-	for i, c := range counters {
-		cc, err := dialGRPC(o.addr)
-		if err != nil {
-			c.fail(i, "dial: %v", err)
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer cc.Close()
-			body(i, cc, c, ws, we)
-		}()
-	}
-	time.Sleep(time.Duration(ws - mono()))
-	cpu0 := sampleCPU(o)
-	time.Sleep(time.Duration(we - mono()))
-	cpu1 := sampleCPU(o)
-	wg.Wait()
-
-	r := newResult(o.mode)
-	r.set("conns", o.conns)
-	if o.window > 0 {
-		r.set("window", o.window)
-	}
-	r.set("size", o.size)
-	var hist histogram
-	var jobs int64
-	for _, c := range counters {
-		hist.merge(&c.hist)
-		jobs += c.windowed
-	}
-	r.set("jobs", jobs)
-	snap(r)
-	r.set("seconds", o.dur)
-	r.set("jobs_per_s", float64(jobs)/o.dur)
-	hist.setLatency(r)
-	setCPU(r, cpu0, cpu1, "cpu_s", "server_cpu_s")
-	return emit(r)
+	return runTimed(o, ws, we, counters, dialGRPC, func(id int, cc *grpc.ClientConn) {
+		body(id, cc, counters[id], ws, we)
+	})
 }
 
 func runGRPCCall(o *opts) int {
-	return runTimed(o, func(id int, cc *grpc.ClientConn, c *loadCounters, ws, we int64) {
+	return runGRPCTimed(o, func(id int, cc *grpc.ClientConn, c *loadCounters, ws, we int64) {
 		client := pb.NewJobServiceClient(cc)
 		payload := newPayload(o.size)
 		req := &pb.SubmitRequest{Function: o.fn, Payload: payload}
@@ -117,12 +48,12 @@ func runGRPCCall(o *opts) int {
 			now := mono()
 			switch {
 			case err != nil:
-				c.fail(id, "Call: %v", err)
+				c.fail("Call: %v", err)
 				return // the connection or the server is broken: this caller stops
 			case res.Outcome != pb.Outcome_COMPLETE:
-				c.fail(id, "job %s: outcome %s", res.Handle, res.Outcome)
+				c.fail("job %s: outcome %s", res.Handle, res.Outcome)
 			case !bytes.Equal(res.Data, payload):
-				c.fail(id, "job %s: payload mismatch (%d bytes back, %d sent)", res.Handle, len(res.Data), len(payload))
+				c.fail("job %s: payload mismatch (%d bytes back, %d sent)", res.Handle, len(res.Data), len(payload))
 			default:
 				c.done(t0, now, ws, we)
 			}
@@ -139,12 +70,12 @@ type pipeSlot struct {
 const slotBits = 20 // request_id = seq << slotBits | slot
 
 func runGRPCPipeline(o *opts) int {
-	return runTimed(o, func(id int, cc *grpc.ClientConn, c *loadCounters, ws, we int64) {
+	return runGRPCTimed(o, func(id int, cc *grpc.ClientConn, c *loadCounters, ws, we int64) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		stream, err := pb.NewJobServiceClient(cc).Pipeline(ctx)
 		if err != nil {
-			c.fail(id, "Pipeline: %v", err)
+			c.fail("Pipeline: %v", err)
 			return
 		}
 		slots := make([]pipeSlot, o.window)
@@ -161,7 +92,7 @@ func runGRPCPipeline(o *opts) int {
 			s.t0 = mono()
 			c.submitted.Add(1)
 			if err := stream.Send(s.req); err != nil {
-				c.fail(id, "Send: %v", err)
+				c.fail("Send: %v", err)
 				return false
 			}
 			return true
@@ -176,12 +107,12 @@ func runGRPCPipeline(o *opts) int {
 		ev := new(pb.JobEvent)
 		for open > 0 {
 			if err := stream.RecvMsg(ev); err != nil {
-				c.fail(id, "Recv: %v (%d submissions open)", err, open)
+				c.fail("Recv: %v (%d submissions open)", err, open)
 				return
 			}
 			i := int(ev.RequestId & (1<<slotBits - 1))
 			if i >= len(slots) || slots[i].seq != ev.RequestId>>slotBits || slots[i].seq == 0 {
-				c.fail(id, "event for unknown request_id %d", ev.RequestId)
+				c.fail("event for unknown request_id %d", ev.RequestId)
 				continue
 			}
 			s := &slots[i]
@@ -193,16 +124,16 @@ func runGRPCPipeline(o *opts) int {
 				if bytes.Equal(e.Complete, s.req.Payload) {
 					c.done(s.t0, now, ws, we)
 				} else {
-					c.fail(id, "job %s: payload mismatch (%d bytes back, %d sent)", ev.Handle, len(e.Complete), len(s.req.Payload))
+					c.fail("job %s: payload mismatch (%d bytes back, %d sent)", ev.Handle, len(e.Complete), len(s.req.Payload))
 				}
 			case *pb.JobEvent_Fail:
-				c.fail(id, "job %s: fail", ev.Handle)
+				c.fail("job %s: fail", ev.Handle)
 			case *pb.JobEvent_Exception:
-				c.fail(id, "job %s: exception %q", ev.Handle, e.Exception)
+				c.fail("job %s: exception %q", ev.Handle, e.Exception)
 			case *pb.JobEvent_Error:
-				c.fail(id, "submission refused: %s %s", e.Error.Code, e.Error.Message)
+				c.fail("submission refused: %s %s", e.Error.Code, e.Error.Message)
 			default:
-				c.fail(id, "empty event for request_id %d", ev.RequestId)
+				c.fail("empty event for request_id %d", ev.RequestId)
 				continue
 			}
 			s.seq = 0 // finished
@@ -346,12 +277,5 @@ func runGRPCWorker(o *opts) int {
 			}
 		}()
 	}
-	<-signals
-	stopping.Store(true)
-	t1, cpu1 := mono(), sampleCPU(o)
-	r := newResult(o.mode)
-	snap(r)
-	r.set("seconds", float64(t1-t0)/1e9)
-	setCPU(r, cpu0, cpu1, "cpu_s", "server_cpu_s")
-	return emit(r)
+	return reportOnSignal(o, &stopping, t0, cpu0, snap)
 }

@@ -281,6 +281,19 @@ func watchdog(o *opts, snap func(*result)) {
 // signals receives SIGTERM and SIGINT in the modes that run until told to stop.
 var signals = make(chan os.Signal, 1)
 
+// reportOnSignal waits for SIGTERM or SIGINT, then reports a worker mode's run since t0 and
+// cpu0. stopping is set first: the connection errors that the shutdown causes are not errors.
+func reportOnSignal(o *opts, stopping *atomic.Bool, t0 int64, cpu0 cpuSample, snap func(*result)) int {
+	<-signals
+	stopping.Store(true)
+	t1, cpu1 := mono(), sampleCPU(o)
+	r := newResult(o.mode)
+	snap(r)
+	r.set("seconds", float64(t1-t0)/1e9)
+	setCPU(r, cpu0, cpu1, "cpu_s", "server_cpu_s")
+	return emit(r)
+}
+
 // ---------------------------------------------------------------- helpers
 
 func logf(format string, args ...any) {

@@ -61,6 +61,8 @@ func typeName(t uint32) string {
 	return "type " + strconv.Itoa(int(t))
 }
 
+func dialTCP(addr string) (net.Conn, error) { return net.Dial("tcp", addr) }
+
 // appendHeader appends a request header ("\0REQ", type, body length).
 func appendHeader(b []byte, typ uint32, bodyLen int) []byte {
 	b = append(b, 0, 'R', 'E', 'Q')

@@ -212,12 +212,5 @@ func runWorker(o *opts) int {
 	}
 	watchdog(o, snap)
 	g.start(o.addr)
-	<-signals
-	g.stopping.Store(true)
-	t1, cpu1 := mono(), sampleCPU(o)
-	r := newResult(o.mode)
-	snap(r)
-	r.set("seconds", float64(t1-t0)/1e9)
-	setCPU(r, cpu0, cpu1, "cpu_s", "server_cpu_s")
-	return emit(r)
+	return reportOnSignal(o, &g.stopping, t0, cpu0, snap)
 }

@@ -61,6 +61,8 @@ class Peer:
         self.conn.data_received(b"".join(packets))
 
     def replies(self) -> list[tuple[int, tuple[bytes, ...]]]:
+        """What the server wrote to this peer by the end of the loop turn."""
+        self.conn.server._flush_dirty()
         data = bytes(self.transport.data)
         self.transport.data.clear()
         events = self.decoder.feed(data)
