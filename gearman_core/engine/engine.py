@@ -15,13 +15,26 @@ from dataclasses import dataclass
 
 from ..store.base import Store, StoredJob
 from .endpoints import ClientEndpoint, Scheduler, WorkerEndpoint
-from .job import PRIORITIES, Function, Job, JobState, Priority
+from .job import (
+    CANCELLED,
+    DONE,
+    PENDING,
+    PRIORITIES,
+    QUEUED,
+    RUNNING,
+    SCHEDULED,
+    Function,
+    Job,
+    Priority,
+)
 from .results import ResultShelf
 from .sessions import ClientSession, WorkerSession
 
 log = logging.getLogger("geargate.engine")
 
 MAX_UNIQUE = 64
+# Priorities as plain ints, best first: indexing with the IntEnum members is slower.
+_PRIORITY_ORDER = tuple(int(priority) for priority in PRIORITIES)
 MIN_TIMEOUT_MS = 1000  # gearmand raises shorter CAN_DO_TIMEOUT values to one second
 
 
@@ -160,7 +173,7 @@ class Engine:
         function.queued[priority] += 1
         if client is None and self.store is not None:
             # Runnable only once durable: the submitter hears JOB_CREATED after the commit.
-            job.state = JobState.PENDING
+            job.state = PENDING
             self._persist(job)
         else:
             self._enqueue(job)
@@ -170,11 +183,11 @@ class Engine:
         """Put a counted job where workers find it: its queue, or the epoch schedule."""
         function = job.function
         if job.when and job.when > self.scheduler.time():
-            job.state = JobState.SCHEDULED
+            job.state = SCHEDULED
             heapq.heappush(self._scheduled, (job.when, next(self._schedule_seq), job))
             self._arm_epoch_timer()
         else:
-            job.state = JobState.QUEUED
+            job.state = QUEUED
             function.queues[job.priority].append(job)
             if function.sleepers or function.holders:
                 self._wake(function, self.options.worker_wakeup)
@@ -207,11 +220,11 @@ class Engine:
         waiters = job.commit_waiters or []
         job.commit_waiters = None
         if ok:
-            if job.state is JobState.PENDING:
+            if job.state is PENDING:
                 self._enqueue(job)
         else:
             job.store_id = None
-            if job.state is JobState.PENDING:
+            if job.state is PENDING:
                 job.function.queued[job.priority] -= 1
                 self._finish(job)
         for waiter in waiters:
@@ -266,7 +279,7 @@ class Engine:
     # ---------------------------------------------------------------- epoch jobs
 
     def _arm_epoch_timer(self) -> None:
-        while self._scheduled and self._scheduled[0][2].state is not JobState.SCHEDULED:
+        while self._scheduled and self._scheduled[0][2].state is not SCHEDULED:
             heapq.heappop(self._scheduled)
         if not self._scheduled:
             return
@@ -286,9 +299,9 @@ class Engine:
         woken: dict[Function, int] = {}
         while self._scheduled and self._scheduled[0][0] <= now:
             _, _, job = heapq.heappop(self._scheduled)
-            if job.state is not JobState.SCHEDULED:
+            if job.state is not SCHEDULED:
                 continue
-            job.state = JobState.QUEUED
+            job.state = QUEUED
             job.function.queues[job.priority].append(job)
             woken[job.function] = woken.get(job.function, 0) + 1
         for function, count in woken.items():
@@ -370,10 +383,22 @@ class Engine:
         count = len(order)
         if count == 0 or self.paused:
             return None
+        if count == 1:  # the usual worker: one function, no rotation to keep
+            function = order[0]
+            for queue in function.queues:  # HIGH, NORMAL, LOW
+                while queue:
+                    first = queue.popleft()
+                    if first.state is QUEUED:
+                        worker.rotation = 1
+                        self._assign(worker, first)
+                        self._pass_wakeup_on(order)
+                        return first
+                    # else a tombstone: dropped on the way
+            return None
         start = worker.rotation
-        for priority in PRIORITIES:
+        for priority in _PRIORITY_ORDER:
             for step in range(count):
-                index = (start + step) % count if count > 1 else 0
+                index = (start + step) % count
                 function = order[index]
                 job = function.head(priority)
                 if job is None:
@@ -403,7 +428,7 @@ class Engine:
         function = job.function
         function.queued[job.priority] -= 1
         function.running += 1
-        job.state = JobState.RUNNING
+        job.state = RUNNING
         job.worker = worker
         worker.assigned[job.handle] = job
         timeout_ms = worker.abilities.get(function, 0)
@@ -416,7 +441,7 @@ class Engine:
         job.timer = None
         if worker.assigned.get(job.handle) is job:
             del worker.assigned[job.handle]
-            if job.state is not JobState.CANCELLED:  # a cancelled job's worker was told already
+            if job.state is not CANCELLED:  # a cancelled job's worker was told already
                 log.info("job %s timed out; requeued", job.handle.decode(errors="replace"))
                 worker.endpoint.job_taken_back(job, "timeout")
             self._requeue(job)
@@ -476,7 +501,7 @@ class Engine:
 
     def _keep_result(self, job: Job, outcome: str, data: bytes) -> None:
         seconds = job.retain if job.retain is not None else self.options.retain_results
-        if seconds <= 0 or not job.background or job.state is JobState.CANCELLED:
+        if seconds <= 0 or not job.background or job.state is CANCELLED:
             return
         expires = self.scheduler.time() + seconds
         store_id = None
@@ -543,12 +568,12 @@ class Engine:
 
     def _finish(self, job: Job) -> None:
         """Forget a job that left the queue and no worker holds."""
-        if job.store_id is not None and self.store is not None and job.state is not JobState.DONE:
+        if job.store_id is not None and self.store is not None and job.state is not DONE:
             self.store.done(job.store_id)
         for client in job.listeners:
             client.jobs.pop(job, None)
         job.listeners = ()
-        job.state = JobState.DONE
+        job.state = DONE
         if self.jobs.get(job.handle) is job:
             del self.jobs[job.handle]
         if job.key is not None and self.uniques.get(job.key) is job:
@@ -563,7 +588,7 @@ class Engine:
         function = job.function
         function.running -= 1
         job.worker = None
-        if job.state is JobState.CANCELLED or (not job.listeners and not job.background):
+        if job.state is CANCELLED or (not job.listeners and not job.background):
             self._finish(job)
             return
         job.retries += 1
@@ -575,7 +600,7 @@ class Engine:
             self._finish(job)
             return
         job.numerator = job.denominator = 0
-        job.state = JobState.QUEUED
+        job.state = QUEUED
         function.queued[job.priority] += 1
         function.queues[job.priority].append(job)
         if function.sleepers or function.holders:
@@ -591,7 +616,7 @@ class Engine:
             job.listeners = [other for other in job.listeners if other is not client]
             if job.listeners or job.background:
                 continue
-            if job.state is JobState.QUEUED or job.state is JobState.SCHEDULED:
+            if job.state is QUEUED or job.state is SCHEDULED:
                 job.function.queued[job.priority] -= 1
                 self._finish(job)
                 job.function.compact(job.priority)
@@ -642,7 +667,7 @@ class Engine:
     def _status(self, job: Job) -> JobStatus:
         return JobStatus(
             True,
-            job.state is JobState.RUNNING,
+            job.state is RUNNING,
             job.numerator,
             job.denominator,
             len(job.listeners),
@@ -662,8 +687,8 @@ class Engine:
             client.endpoint.work_fail(job)
             client.jobs.pop(job, None)
         job.listeners = ()
-        if job.state is JobState.RUNNING:
-            job.state = JobState.CANCELLED
+        if job.state is RUNNING:
+            job.state = CANCELLED
             if job.store_id is not None and self.store is not None:
                 self.store.done(job.store_id)  # it must not come back after a restart
                 job.store_id = None

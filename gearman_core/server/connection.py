@@ -81,6 +81,7 @@ class Slot:
 
 class Connection(asyncio.Protocol):
     __slots__ = (
+        "_backlogged",
         "_closed",
         "_closing",
         "_dirty",
@@ -114,6 +115,7 @@ class Connection(asyncio.Protocol):
         self._slots = 0  # Slot entries in _out, filled or not
         self._dirty = False
         self._parts = False  # _out holds a large payload apart from its header
+        self._backlogged = False  # the transport asked us to pause writing
         self._closed = False
         self._closing = False  # close once the owed replies are out
         # The packet type of a GRAB_JOB whose answer is held (--grab-wait), else 0; and
@@ -185,10 +187,12 @@ class Connection(asyncio.Protocol):
 
     def pause_writing(self) -> None:
         # The peer is not reading its replies: stop reading its requests until it does.
+        self._backlogged = True
         if self.transport is not None and not self._closed:
             self.transport.pause_reading()
 
     def resume_writing(self) -> None:
+        self._backlogged = False
         if self.transport is not None and not self._closed:
             self.transport.resume_reading()
 
@@ -268,7 +272,9 @@ class Connection(asyncio.Protocol):
                 transport.writelines(ready)
             elif ready:
                 transport.write(b"".join(ready))
-        if transport.get_write_buffer_size() > self.server.output_limit:
+        # Below the high-water mark the buffer is far below the limit: only a backlogged
+        # peer needs the (comparatively costly) size check.
+        if self._backlogged and transport.get_write_buffer_size() > self.server.output_limit:
             self.abort(
                 f"peer left {transport.get_write_buffer_size()} bytes unread, "
                 f"over the {self.server.output_limit} byte limit"

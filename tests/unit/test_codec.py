@@ -476,3 +476,27 @@ def test_valid_sequences_round_trip_under_any_chunking(
     cuts = choice.draw(st.lists(st.integers(0, len(wire)), max_size=20).map(sorted))
     assert Decoder().feed(wire) == expected
     assert feed_chunks(wire, cuts) == expected
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    fields=st.lists(st.binary(max_size=40), min_size=1, max_size=6),
+    pad=st.sampled_from([0, 4096, 70_000]),
+    count=st.integers(min_value=2, max_value=6),
+    chunk=st.sampled_from([1, 7, 4096, 1 << 20]),
+)
+def test_bodies_small_and_large_split_alike_however_they_arrive(
+    fields: list[bytes], pad: int, count: int, chunk: int
+) -> None:
+    # Large bodies take another path (fields copied out once, or out of the buffer when the
+    # packet arrived in pieces); both must give exactly what bytes.split gives.
+    body = b"\0".join(fields) + b"p" * pad
+    ptype = next(t for t, n in FIELD_COUNT.items() if n == count)
+    expected = body.split(b"\0", count - 1)
+    expected += [b""] * (count - len(expected))
+    wire = REQ_MAGIC + struct.pack(">II", ptype, len(body)) + body
+    decoder = Decoder()
+    events = []
+    for start in range(0, len(wire), chunk):
+        events += decoder.feed(wire[start : start + chunk])
+    assert events == [Packet(ptype, tuple(expected), True)]
