@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
+from contextlib import aclosing
 from enum import Enum
 from functools import partial
 
@@ -29,6 +30,8 @@ STORE_FAILED = "the job store could not commit the job; nothing was queued"
 
 
 OUTCOMES = {"complete": pb.COMPLETE, "fail": pb.FAIL, "exception": pb.EXCEPTION}
+# Most events in one EventBatch (PipelineBatch).
+EVENT_BATCH = 1024
 
 
 class SinkEnd(Enum):
@@ -86,6 +89,15 @@ class EventSink:
     def input_broken(self, reason: str) -> None:
         self.broken = reason
         self._ready.set()
+
+    def take_ready(self, into: list[pb.JobEvent], most: int) -> None:
+        """Move up to ``most`` events that are waiting into ``into``, without waiting."""
+        events = self._events
+        while events and most > 0:
+            event, size = events.popleft()
+            self._bytes -= size
+            into.append(event)
+            most -= 1
 
     async def get(self) -> pb.JobEvent | SinkEnd:
         while True:
@@ -293,6 +305,32 @@ class JobService(pb_grpc.JobServiceServicer):
         context: grpc.aio.ServicerContext,
     ) -> AsyncIterator[pb.JobEvent]:
         sink = EventSink(self.event_limit, self.byte_limit)
+        async with aclosing(self._pipeline(_singles(request_iterator), context, sink)) as events:
+            async for event in events:
+                yield event
+
+    async def PipelineBatch(
+        self,
+        request_iterator: AsyncIterator[pb.SubmitBatch],
+        context: grpc.aio.ServicerContext,
+    ) -> AsyncIterator[pb.EventBatch]:
+        sink = EventSink(self.event_limit, self.byte_limit)
+        batches = _requests_of(request_iterator)
+        async with aclosing(self._pipeline(batches, context, sink)) as events:
+            async for event in events:
+                ready = [event]
+                sink.take_ready(ready, EVENT_BATCH - 1)
+                yield pb.EventBatch(events=ready)
+
+    async def _pipeline(
+        self,
+        batches: AsyncIterator[Iterable[pb.SubmitRequest]],
+        context: grpc.aio.ServicerContext,
+        sink: EventSink,
+    ) -> AsyncGenerator[pb.JobEvent, None]:
+        """Pipeline's semantics, whatever the framing: submit each request as it comes, and
+        yield every event of the call in order until the input is closed and every foreground
+        submission has its terminal event."""
         listeners: list[Listener] = []
 
         def refuse(request: pb.SubmitRequest, code: str, message: str) -> None:
@@ -310,45 +348,46 @@ class JobService(pb_grpc.JobServiceServicer):
                 listener.abandon(self.engine)
             refuse(request, "UNAVAILABLE", STORE_FAILED)
 
+        def submit(request: pb.SubmitRequest) -> None:
+            if self.draining():
+                refuse(request, "UNAVAILABLE", "the server is draining")
+                return
+            try:
+                sub = Submission(request)
+            except BadRequest as error:
+                refuse(request, "INVALID_ARGUMENT", str(error))
+                return
+            listener = None
+            if not request.background:
+                listener = Listener(self.engine, sink, request.request_id)
+            try:
+                job, coalesced = self._submit(sub, listener.session if listener else None)
+            except SubmitError as error:
+                if listener is not None:
+                    listener.abandon(self.engine)
+                refuse(request, error.code.decode(), error.text.decode())
+                return
+            if listener is not None:
+                listeners.append(listener)
+                if len(listeners) > 1024:
+                    listeners[:] = [other for other in listeners if not other.done]
+            created = pb.JobEvent(
+                request_id=request.request_id,
+                handle=text(job.handle),
+                created=pb.Created(coalesced=coalesced),
+            )
+            self.engine.when_committed(job, partial(announce, request, created, listener))
+
         async def read() -> None:
             try:
-                await submit_all()
+                async for batch in batches:
+                    for request in batch:
+                        submit(request)
             except DecodeError as error:
                 # Without this the call would wait for input that never comes.
                 sink.input_broken(f"undecodable SubmitRequest: {error}")
                 return
             sink.input_done()
-
-        async def submit_all() -> None:
-            async for request in request_iterator:
-                if self.draining():
-                    refuse(request, "UNAVAILABLE", "the server is draining")
-                    continue
-                try:
-                    sub = Submission(request)
-                except BadRequest as error:
-                    refuse(request, "INVALID_ARGUMENT", str(error))
-                    continue
-                listener = None
-                if not request.background:
-                    listener = Listener(self.engine, sink, request.request_id)
-                try:
-                    job, coalesced = self._submit(sub, listener.session if listener else None)
-                except SubmitError as error:
-                    if listener is not None:
-                        listener.abandon(self.engine)
-                    refuse(request, error.code.decode(), error.text.decode())
-                    continue
-                if listener is not None:
-                    listeners.append(listener)
-                    if len(listeners) > 1024:
-                        listeners[:] = [other for other in listeners if not other.done]
-                created = pb.JobEvent(
-                    request_id=request.request_id,
-                    handle=text(job.handle),
-                    created=pb.Created(coalesced=coalesced),
-                )
-                self.engine.when_committed(job, partial(announce, request, created, listener))
 
         reader = asyncio.ensure_future(read())
         try:
@@ -408,3 +447,17 @@ class JobService(pb_grpc.JobServiceServicer):
         self, request: pb.CancelRequest, context: grpc.aio.ServicerContext
     ) -> pb.CancelReply:
         return pb.CancelReply(cancelled=self.engine.cancel(request.handle.encode()))
+
+
+async def _singles(
+    requests: AsyncIterator[pb.SubmitRequest],
+) -> AsyncIterator[tuple[pb.SubmitRequest]]:
+    async for request in requests:
+        yield (request,)
+
+
+async def _requests_of(
+    batches: AsyncIterator[pb.SubmitBatch],
+) -> AsyncIterator[Iterable[pb.SubmitRequest]]:
+    async for batch in batches:
+        yield batch.requests

@@ -207,7 +207,16 @@ def test_reflection_gives_the_job_service_descriptor(gw: Gateway) -> None:
     services = {s.name: s for s in ours[0].service}
     assert set(services) == {"JobService", "WorkerService", "AdminService"}
     methods = {m.name for m in services["JobService"].method}
-    assert methods == {"Submit", "Call", "Run", "Pipeline", "GetStatus", "Cancel", "GetResult"}
+    assert methods == {
+        "Submit",
+        "Call",
+        "Run",
+        "Pipeline",
+        "PipelineBatch",
+        "GetStatus",
+        "Cancel",
+        "GetResult",
+    }
 
 
 # ---------------------------------------------------------------------------- bad bytes

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import queue
 from collections.abc import Iterator
+from typing import Any
 
 import grpc
 import pytest
@@ -184,15 +185,18 @@ class Requests:
     """A request stream fed from the test thread."""
 
     def __init__(self) -> None:
-        self._queue: queue.Queue[pb.SubmitRequest | None] = queue.Queue()
+        self._queue: queue.Queue[Any] = queue.Queue()
 
     def put(self, **fields: object) -> None:
         self._queue.put(pb.SubmitRequest(**fields))  # type: ignore[arg-type]
 
+    def put_raw(self, message: object) -> None:
+        self._queue.put(message)
+
     def close(self) -> None:
         self._queue.put(None)
 
-    def __iter__(self) -> Iterator[pb.SubmitRequest]:
+    def __iter__(self) -> Iterator[Any]:
         while True:
             request = self._queue.get()
             if request is None:
@@ -284,6 +288,64 @@ def test_pipeline_foreground_refused_for_full_queue_leaves_nothing_behind(gw: Ga
         (11, "error", "QUEUE_ERROR")
     ]
     assert gw.queued("j_pipe_full2") == 1
+
+
+def test_pipeline_batch_has_pipeline_semantics_in_fewer_messages(gw: Gateway) -> None:
+    # One message carries a foreground, a background, a refused and an invalid submission;
+    # the answers come back batched, each tagged with its request id, in Pipeline's order.
+    gw.submit_bg("j_batch_full")
+    gw.tcp.admin("maxqueue j_batch_full 1")
+    batch = pb.SubmitBatch(
+        requests=[
+            pb.SubmitRequest(function="j_batch", payload=b"fg1", request_id=1),
+            pb.SubmitRequest(function="j_batch", payload=b"bg2", request_id=2, background=True),
+            pb.SubmitRequest(function="j_batch_full", request_id=3, background=True),
+            pb.SubmitRequest(function="", request_id=4),
+            pb.SubmitRequest(function="j_batch", payload=b"fg5", request_id=5),
+        ]
+    )
+    with StreamWorker(gw.channel, ["j_batch"], concurrency=3) as worker:
+        stream = gw.jobs.PipelineBatch(iter([batch]), timeout=WAIT)
+        try:
+            jobs = [worker.assignment() for _ in range(3)]
+            for job in jobs:
+                worker.complete(job.handle, b"r-" + job.payload)
+            batches = list(stream)
+        finally:
+            stream.cancel()
+    events = [event for batch in batches for event in batch.events]
+    assert len(batches) < len(events)  # batched: fewer messages than events
+    first = {}
+    for event in events:
+        first.setdefault(event.request_id, event_kind(event))
+    assert first == {1: "created", 2: "created", 3: "error", 4: "error", 5: "created"}
+    assert [e.error.code for e in events if e.request_id in (3, 4)] == [
+        "QUEUE_ERROR",
+        "INVALID_ARGUMENT",
+    ]
+    completions = {e.request_id: e.complete for e in events if event_kind(e) == "complete"}
+    assert completions == {1: b"r-fg1", 5: b"r-fg5"}  # the background job has no listener
+    # Per request, created comes before complete.
+    for request_id in (1, 5):
+        kinds = [event_kind(e) for e in events if e.request_id == request_id]
+        assert kinds == ["created", "complete"]
+
+
+def test_pipeline_batch_client_gone_abandons_its_foreground_jobs(gw: Gateway) -> None:
+    batch = pb.SubmitBatch(
+        requests=[pb.SubmitRequest(function="j_batch_gone", request_id=n) for n in range(3)]
+    )
+    requests = Requests()
+    stream = gw.jobs.PipelineBatch(iter(requests), timeout=WAIT)
+    requests.put_raw(batch)
+    seen = 0
+    while seen < 3:
+        seen += len(next(stream).events)
+    assert gw.queued("j_batch_gone") == 3
+    stream.cancel()
+    requests.close()
+    # As for a TCP client that disconnects: its foreground jobs that no one else waits for go.
+    wait_for(lambda: gw.queued("j_batch_gone") == 0, "the abandoned jobs to go")
 
 
 # ---------------------------------------------------------------------------- Cancel

@@ -276,6 +276,94 @@ func (x *SubmitRequest) GetRetainResultsSeconds() uint32 {
 	return 0
 }
 
+type SubmitBatch struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Requests      []*SubmitRequest       `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubmitBatch) Reset() {
+	*x = SubmitBatch{}
+	mi := &file_geargate_v1_geargate_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubmitBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubmitBatch) ProtoMessage() {}
+
+func (x *SubmitBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_geargate_v1_geargate_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubmitBatch.ProtoReflect.Descriptor instead.
+func (*SubmitBatch) Descriptor() ([]byte, []int) {
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *SubmitBatch) GetRequests() []*SubmitRequest {
+	if x != nil {
+		return x.Requests
+	}
+	return nil
+}
+
+type EventBatch struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Events        []*JobEvent            `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EventBatch) Reset() {
+	*x = EventBatch{}
+	mi := &file_geargate_v1_geargate_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EventBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EventBatch) ProtoMessage() {}
+
+func (x *EventBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_geargate_v1_geargate_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EventBatch.ProtoReflect.Descriptor instead.
+func (*EventBatch) Descriptor() ([]byte, []int) {
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *EventBatch) GetEvents() []*JobEvent {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
+
 type ResultRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Handle        string                 `protobuf:"bytes,1,opt,name=handle,proto3" json:"handle,omitempty"`
@@ -285,7 +373,7 @@ type ResultRequest struct {
 
 func (x *ResultRequest) Reset() {
 	*x = ResultRequest{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[1]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -297,7 +385,7 @@ func (x *ResultRequest) String() string {
 func (*ResultRequest) ProtoMessage() {}
 
 func (x *ResultRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[1]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -310,7 +398,7 @@ func (x *ResultRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResultRequest.ProtoReflect.Descriptor instead.
 func (*ResultRequest) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{1}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ResultRequest) GetHandle() string {
@@ -334,7 +422,7 @@ type StoredResult struct {
 
 func (x *StoredResult) Reset() {
 	*x = StoredResult{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[2]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -346,7 +434,7 @@ func (x *StoredResult) String() string {
 func (*StoredResult) ProtoMessage() {}
 
 func (x *StoredResult) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[2]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -359,7 +447,7 @@ func (x *StoredResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoredResult.ProtoReflect.Descriptor instead.
 func (*StoredResult) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{2}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *StoredResult) GetFound() bool {
@@ -400,7 +488,7 @@ type SubmitReply struct {
 
 func (x *SubmitReply) Reset() {
 	*x = SubmitReply{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[3]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -412,7 +500,7 @@ func (x *SubmitReply) String() string {
 func (*SubmitReply) ProtoMessage() {}
 
 func (x *SubmitReply) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[3]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -425,7 +513,7 @@ func (x *SubmitReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitReply.ProtoReflect.Descriptor instead.
 func (*SubmitReply) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{3}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *SubmitReply) GetHandle() string {
@@ -458,7 +546,7 @@ type JobResult struct {
 
 func (x *JobResult) Reset() {
 	*x = JobResult{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[4]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -470,7 +558,7 @@ func (x *JobResult) String() string {
 func (*JobResult) ProtoMessage() {}
 
 func (x *JobResult) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[4]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -483,7 +571,7 @@ func (x *JobResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobResult.ProtoReflect.Descriptor instead.
 func (*JobResult) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{4}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *JobResult) GetHandle() string {
@@ -542,7 +630,7 @@ type JobEvent struct {
 
 func (x *JobEvent) Reset() {
 	*x = JobEvent{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[5]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -554,7 +642,7 @@ func (x *JobEvent) String() string {
 func (*JobEvent) ProtoMessage() {}
 
 func (x *JobEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[5]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -567,7 +655,7 @@ func (x *JobEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobEvent.ProtoReflect.Descriptor instead.
 func (*JobEvent) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{5}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *JobEvent) GetRequestId() uint64 {
@@ -726,7 +814,7 @@ type Created struct {
 
 func (x *Created) Reset() {
 	*x = Created{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[6]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -738,7 +826,7 @@ func (x *Created) String() string {
 func (*Created) ProtoMessage() {}
 
 func (x *Created) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[6]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -751,7 +839,7 @@ func (x *Created) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Created.ProtoReflect.Descriptor instead.
 func (*Created) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{6}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Created) GetCoalesced() bool {
@@ -771,7 +859,7 @@ type Progress struct {
 
 func (x *Progress) Reset() {
 	*x = Progress{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[7]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -783,7 +871,7 @@ func (x *Progress) String() string {
 func (*Progress) ProtoMessage() {}
 
 func (x *Progress) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[7]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -796,7 +884,7 @@ func (x *Progress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Progress.ProtoReflect.Descriptor instead.
 func (*Progress) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{7}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Progress) GetNumerator() uint32 {
@@ -821,7 +909,7 @@ type Failed struct {
 
 func (x *Failed) Reset() {
 	*x = Failed{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[8]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -833,7 +921,7 @@ func (x *Failed) String() string {
 func (*Failed) ProtoMessage() {}
 
 func (x *Failed) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[8]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -846,7 +934,7 @@ func (x *Failed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Failed.ProtoReflect.Descriptor instead.
 func (*Failed) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{8}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{10}
 }
 
 // A submission in a Pipeline that was refused; the stream carries on.
@@ -861,7 +949,7 @@ type SubmitError struct {
 
 func (x *SubmitError) Reset() {
 	*x = SubmitError{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[9]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -873,7 +961,7 @@ func (x *SubmitError) String() string {
 func (*SubmitError) ProtoMessage() {}
 
 func (x *SubmitError) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[9]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -886,7 +974,7 @@ func (x *SubmitError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitError.ProtoReflect.Descriptor instead.
 func (*SubmitError) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{9}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *SubmitError) GetCode() string {
@@ -916,7 +1004,7 @@ type StatusRequest struct {
 
 func (x *StatusRequest) Reset() {
 	*x = StatusRequest{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[10]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -928,7 +1016,7 @@ func (x *StatusRequest) String() string {
 func (*StatusRequest) ProtoMessage() {}
 
 func (x *StatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[10]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -941,7 +1029,7 @@ func (x *StatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusRequest.ProtoReflect.Descriptor instead.
 func (*StatusRequest) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{10}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *StatusRequest) GetKey() isStatusRequest_Key {
@@ -1003,7 +1091,7 @@ type JobStatus struct {
 
 func (x *JobStatus) Reset() {
 	*x = JobStatus{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[11]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1015,7 +1103,7 @@ func (x *JobStatus) String() string {
 func (*JobStatus) ProtoMessage() {}
 
 func (x *JobStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[11]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1028,7 +1116,7 @@ func (x *JobStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobStatus.ProtoReflect.Descriptor instead.
 func (*JobStatus) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{11}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *JobStatus) GetKnown() bool {
@@ -1082,7 +1170,7 @@ type CancelRequest struct {
 
 func (x *CancelRequest) Reset() {
 	*x = CancelRequest{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[12]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1094,7 +1182,7 @@ func (x *CancelRequest) String() string {
 func (*CancelRequest) ProtoMessage() {}
 
 func (x *CancelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[12]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1107,7 +1195,7 @@ func (x *CancelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelRequest.ProtoReflect.Descriptor instead.
 func (*CancelRequest) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{12}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CancelRequest) GetHandle() string {
@@ -1127,7 +1215,7 @@ type CancelReply struct {
 
 func (x *CancelReply) Reset() {
 	*x = CancelReply{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[13]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1139,7 +1227,7 @@ func (x *CancelReply) String() string {
 func (*CancelReply) ProtoMessage() {}
 
 func (x *CancelReply) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[13]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1152,7 +1240,7 @@ func (x *CancelReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelReply.ProtoReflect.Descriptor instead.
 func (*CancelReply) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{13}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CancelReply) GetCancelled() bool {
@@ -1184,7 +1272,7 @@ type WorkerMessage struct {
 
 func (x *WorkerMessage) Reset() {
 	*x = WorkerMessage{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[14]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1196,7 +1284,7 @@ func (x *WorkerMessage) String() string {
 func (*WorkerMessage) ProtoMessage() {}
 
 func (x *WorkerMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[14]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1209,7 +1297,7 @@ func (x *WorkerMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkerMessage.ProtoReflect.Descriptor instead.
 func (*WorkerMessage) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{14}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *WorkerMessage) GetKind() isWorkerMessage_Kind {
@@ -1404,7 +1492,7 @@ type Register struct {
 
 func (x *Register) Reset() {
 	*x = Register{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[15]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1416,7 +1504,7 @@ func (x *Register) String() string {
 func (*Register) ProtoMessage() {}
 
 func (x *Register) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[15]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1429,7 +1517,7 @@ func (x *Register) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Register.ProtoReflect.Descriptor instead.
 func (*Register) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{15}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Register) GetWorkerId() string {
@@ -1464,7 +1552,7 @@ type CanDo struct {
 
 func (x *CanDo) Reset() {
 	*x = CanDo{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[16]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1476,7 +1564,7 @@ func (x *CanDo) String() string {
 func (*CanDo) ProtoMessage() {}
 
 func (x *CanDo) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[16]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1489,7 +1577,7 @@ func (x *CanDo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CanDo.ProtoReflect.Descriptor instead.
 func (*CanDo) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{16}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *CanDo) GetFunction() string {
@@ -1515,7 +1603,7 @@ type CantDo struct {
 
 func (x *CantDo) Reset() {
 	*x = CantDo{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[17]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1527,7 +1615,7 @@ func (x *CantDo) String() string {
 func (*CantDo) ProtoMessage() {}
 
 func (x *CantDo) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[17]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1540,7 +1628,7 @@ func (x *CantDo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CantDo.ProtoReflect.Descriptor instead.
 func (*CantDo) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{17}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *CantDo) GetFunction() string {
@@ -1559,7 +1647,7 @@ type AddCredit struct {
 
 func (x *AddCredit) Reset() {
 	*x = AddCredit{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[18]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1571,7 +1659,7 @@ func (x *AddCredit) String() string {
 func (*AddCredit) ProtoMessage() {}
 
 func (x *AddCredit) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[18]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1584,7 +1672,7 @@ func (x *AddCredit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddCredit.ProtoReflect.Descriptor instead.
 func (*AddCredit) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{18}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *AddCredit) GetDelta() int32 {
@@ -1604,7 +1692,7 @@ type WorkData struct {
 
 func (x *WorkData) Reset() {
 	*x = WorkData{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[19]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1616,7 +1704,7 @@ func (x *WorkData) String() string {
 func (*WorkData) ProtoMessage() {}
 
 func (x *WorkData) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[19]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1629,7 +1717,7 @@ func (x *WorkData) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkData.ProtoReflect.Descriptor instead.
 func (*WorkData) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{19}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *WorkData) GetHandle() string {
@@ -1657,7 +1745,7 @@ type WorkStatus struct {
 
 func (x *WorkStatus) Reset() {
 	*x = WorkStatus{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[20]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1669,7 +1757,7 @@ func (x *WorkStatus) String() string {
 func (*WorkStatus) ProtoMessage() {}
 
 func (x *WorkStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[20]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1682,7 +1770,7 @@ func (x *WorkStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkStatus.ProtoReflect.Descriptor instead.
 func (*WorkStatus) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{20}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *WorkStatus) GetHandle() string {
@@ -1715,7 +1803,7 @@ type WorkFail struct {
 
 func (x *WorkFail) Reset() {
 	*x = WorkFail{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[21]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1727,7 +1815,7 @@ func (x *WorkFail) String() string {
 func (*WorkFail) ProtoMessage() {}
 
 func (x *WorkFail) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[21]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1740,7 +1828,7 @@ func (x *WorkFail) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkFail.ProtoReflect.Descriptor instead.
 func (*WorkFail) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{21}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *WorkFail) GetHandle() string {
@@ -1759,7 +1847,7 @@ type Pong struct {
 
 func (x *Pong) Reset() {
 	*x = Pong{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[22]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1771,7 +1859,7 @@ func (x *Pong) String() string {
 func (*Pong) ProtoMessage() {}
 
 func (x *Pong) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[22]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1784,7 +1872,7 @@ func (x *Pong) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Pong.ProtoReflect.Descriptor instead.
 func (*Pong) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{22}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *Pong) GetNonce() uint64 {
@@ -1809,7 +1897,7 @@ type WorkerCommand struct {
 
 func (x *WorkerCommand) Reset() {
 	*x = WorkerCommand{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[23]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1821,7 +1909,7 @@ func (x *WorkerCommand) String() string {
 func (*WorkerCommand) ProtoMessage() {}
 
 func (x *WorkerCommand) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[23]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1834,7 +1922,7 @@ func (x *WorkerCommand) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkerCommand.ProtoReflect.Descriptor instead.
 func (*WorkerCommand) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{23}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *WorkerCommand) GetKind() isWorkerCommand_Kind {
@@ -1924,7 +2012,7 @@ type Assignment struct {
 
 func (x *Assignment) Reset() {
 	*x = Assignment{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[24]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1936,7 +2024,7 @@ func (x *Assignment) String() string {
 func (*Assignment) ProtoMessage() {}
 
 func (x *Assignment) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[24]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1949,7 +2037,7 @@ func (x *Assignment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Assignment.ProtoReflect.Descriptor instead.
 func (*Assignment) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{24}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *Assignment) GetHandle() string {
@@ -2003,7 +2091,7 @@ type Ping struct {
 
 func (x *Ping) Reset() {
 	*x = Ping{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[25]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2015,7 +2103,7 @@ func (x *Ping) String() string {
 func (*Ping) ProtoMessage() {}
 
 func (x *Ping) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[25]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2028,7 +2116,7 @@ func (x *Ping) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ping.ProtoReflect.Descriptor instead.
 func (*Ping) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{25}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *Ping) GetNonce() uint64 {
@@ -2052,7 +2140,7 @@ type CancelJob struct {
 
 func (x *CancelJob) Reset() {
 	*x = CancelJob{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[26]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2064,7 +2152,7 @@ func (x *CancelJob) String() string {
 func (*CancelJob) ProtoMessage() {}
 
 func (x *CancelJob) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[26]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2077,7 +2165,7 @@ func (x *CancelJob) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelJob.ProtoReflect.Descriptor instead.
 func (*CancelJob) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{26}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *CancelJob) GetHandle() string {
@@ -2109,7 +2197,7 @@ type Rejected struct {
 
 func (x *Rejected) Reset() {
 	*x = Rejected{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[27]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2121,7 +2209,7 @@ func (x *Rejected) String() string {
 func (*Rejected) ProtoMessage() {}
 
 func (x *Rejected) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[27]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2134,7 +2222,7 @@ func (x *Rejected) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Rejected.ProtoReflect.Descriptor instead.
 func (*Rejected) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{27}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *Rejected) GetHandle() string {
@@ -2166,7 +2254,7 @@ type StatusQuery struct {
 
 func (x *StatusQuery) Reset() {
 	*x = StatusQuery{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[28]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2178,7 +2266,7 @@ func (x *StatusQuery) String() string {
 func (*StatusQuery) ProtoMessage() {}
 
 func (x *StatusQuery) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[28]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2191,7 +2279,7 @@ func (x *StatusQuery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusQuery.ProtoReflect.Descriptor instead.
 func (*StatusQuery) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{28}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{30}
 }
 
 type FunctionStatus struct {
@@ -2212,7 +2300,7 @@ type FunctionStatus struct {
 
 func (x *FunctionStatus) Reset() {
 	*x = FunctionStatus{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[29]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2224,7 +2312,7 @@ func (x *FunctionStatus) String() string {
 func (*FunctionStatus) ProtoMessage() {}
 
 func (x *FunctionStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[29]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2237,7 +2325,7 @@ func (x *FunctionStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FunctionStatus.ProtoReflect.Descriptor instead.
 func (*FunctionStatus) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{29}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *FunctionStatus) GetFunction() string {
@@ -2312,7 +2400,7 @@ type ServerStatus struct {
 
 func (x *ServerStatus) Reset() {
 	*x = ServerStatus{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[30]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2324,7 +2412,7 @@ func (x *ServerStatus) String() string {
 func (*ServerStatus) ProtoMessage() {}
 
 func (x *ServerStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[30]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2337,7 +2425,7 @@ func (x *ServerStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServerStatus.ProtoReflect.Descriptor instead.
 func (*ServerStatus) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{30}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ServerStatus) GetFunctions() []*FunctionStatus {
@@ -2355,7 +2443,7 @@ type WorkersQuery struct {
 
 func (x *WorkersQuery) Reset() {
 	*x = WorkersQuery{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[31]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2367,7 +2455,7 @@ func (x *WorkersQuery) String() string {
 func (*WorkersQuery) ProtoMessage() {}
 
 func (x *WorkersQuery) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[31]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2380,7 +2468,7 @@ func (x *WorkersQuery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkersQuery.ProtoReflect.Descriptor instead.
 func (*WorkersQuery) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{31}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{33}
 }
 
 type WorkerInfo struct {
@@ -2397,7 +2485,7 @@ type WorkerInfo struct {
 
 func (x *WorkerInfo) Reset() {
 	*x = WorkerInfo{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[32]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2409,7 +2497,7 @@ func (x *WorkerInfo) String() string {
 func (*WorkerInfo) ProtoMessage() {}
 
 func (x *WorkerInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[32]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2422,7 +2510,7 @@ func (x *WorkerInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkerInfo.ProtoReflect.Descriptor instead.
 func (*WorkerInfo) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{32}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *WorkerInfo) GetWorkerId() string {
@@ -2469,7 +2557,7 @@ type WorkerList struct {
 
 func (x *WorkerList) Reset() {
 	*x = WorkerList{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[33]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2481,7 +2569,7 @@ func (x *WorkerList) String() string {
 func (*WorkerList) ProtoMessage() {}
 
 func (x *WorkerList) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[33]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2494,7 +2582,7 @@ func (x *WorkerList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkerList.ProtoReflect.Descriptor instead.
 func (*WorkerList) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{33}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *WorkerList) GetWorkers() []*WorkerInfo {
@@ -2514,7 +2602,7 @@ type JobsQuery struct {
 
 func (x *JobsQuery) Reset() {
 	*x = JobsQuery{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[34]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2526,7 +2614,7 @@ func (x *JobsQuery) String() string {
 func (*JobsQuery) ProtoMessage() {}
 
 func (x *JobsQuery) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[34]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2539,7 +2627,7 @@ func (x *JobsQuery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobsQuery.ProtoReflect.Descriptor instead.
 func (*JobsQuery) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{34}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *JobsQuery) GetFunction() string {
@@ -2567,7 +2655,7 @@ type JobInfo struct {
 
 func (x *JobInfo) Reset() {
 	*x = JobInfo{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[35]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2579,7 +2667,7 @@ func (x *JobInfo) String() string {
 func (*JobInfo) ProtoMessage() {}
 
 func (x *JobInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[35]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2592,7 +2680,7 @@ func (x *JobInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobInfo.ProtoReflect.Descriptor instead.
 func (*JobInfo) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{35}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *JobInfo) GetHandle() string {
@@ -2667,7 +2755,7 @@ type JobList struct {
 
 func (x *JobList) Reset() {
 	*x = JobList{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[36]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2679,7 +2767,7 @@ func (x *JobList) String() string {
 func (*JobList) ProtoMessage() {}
 
 func (x *JobList) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[36]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2692,7 +2780,7 @@ func (x *JobList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobList.ProtoReflect.Descriptor instead.
 func (*JobList) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{36}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *JobList) GetJobs() []*JobInfo {
@@ -2715,7 +2803,7 @@ type MaxQueueRequest struct {
 
 func (x *MaxQueueRequest) Reset() {
 	*x = MaxQueueRequest{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[37]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2727,7 +2815,7 @@ func (x *MaxQueueRequest) String() string {
 func (*MaxQueueRequest) ProtoMessage() {}
 
 func (x *MaxQueueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[37]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2740,7 +2828,7 @@ func (x *MaxQueueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MaxQueueRequest.ProtoReflect.Descriptor instead.
 func (*MaxQueueRequest) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{37}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *MaxQueueRequest) GetFunction() string {
@@ -2781,7 +2869,7 @@ type MaxQueueReply struct {
 
 func (x *MaxQueueReply) Reset() {
 	*x = MaxQueueReply{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[38]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2793,7 +2881,7 @@ func (x *MaxQueueReply) String() string {
 func (*MaxQueueReply) ProtoMessage() {}
 
 func (x *MaxQueueReply) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[38]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2806,7 +2894,7 @@ func (x *MaxQueueReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MaxQueueReply.ProtoReflect.Descriptor instead.
 func (*MaxQueueReply) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{38}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *MaxQueueReply) GetApplied() bool {
@@ -2824,7 +2912,7 @@ type VersionQuery struct {
 
 func (x *VersionQuery) Reset() {
 	*x = VersionQuery{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[39]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2836,7 +2924,7 @@ func (x *VersionQuery) String() string {
 func (*VersionQuery) ProtoMessage() {}
 
 func (x *VersionQuery) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[39]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2849,7 +2937,7 @@ func (x *VersionQuery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VersionQuery.ProtoReflect.Descriptor instead.
 func (*VersionQuery) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{39}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{41}
 }
 
 type VersionReply struct {
@@ -2861,7 +2949,7 @@ type VersionReply struct {
 
 func (x *VersionReply) Reset() {
 	*x = VersionReply{}
-	mi := &file_geargate_v1_geargate_proto_msgTypes[40]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2873,7 +2961,7 @@ func (x *VersionReply) String() string {
 func (*VersionReply) ProtoMessage() {}
 
 func (x *VersionReply) ProtoReflect() protoreflect.Message {
-	mi := &file_geargate_v1_geargate_proto_msgTypes[40]
+	mi := &file_geargate_v1_geargate_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2886,7 +2974,7 @@ func (x *VersionReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VersionReply.ProtoReflect.Descriptor instead.
 func (*VersionReply) Descriptor() ([]byte, []int) {
-	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{40}
+	return file_geargate_v1_geargate_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *VersionReply) GetVersion() string {
@@ -2915,7 +3003,12 @@ const file_geargate_v1_geargate_proto_rawDesc = "" +
 	"background\x12%\n" +
 	"\x0ecollect_events\x18\t \x01(\bR\rcollectEvents\x124\n" +
 	"\x16retain_results_seconds\x18\n" +
-	" \x01(\rR\x14retainResultsSeconds\"'\n" +
+	" \x01(\rR\x14retainResultsSeconds\"E\n" +
+	"\vSubmitBatch\x126\n" +
+	"\brequests\x18\x01 \x03(\v2\x1a.geargate.v1.SubmitRequestR\brequests\";\n" +
+	"\n" +
+	"EventBatch\x12-\n" +
+	"\x06events\x18\x01 \x03(\v2\x15.geargate.v1.JobEventR\x06events\"'\n" +
 	"\rResultRequest\x12\x16\n" +
 	"\x06handle\x18\x01 \x01(\tR\x06handle\"\xa3\x01\n" +
 	"\fStoredResult\x12\x14\n" +
@@ -3096,13 +3189,14 @@ const file_geargate_v1_geargate_proto_rawDesc = "" +
 	"\x13OUTCOME_UNSPECIFIED\x10\x00\x12\f\n" +
 	"\bCOMPLETE\x10\x01\x12\b\n" +
 	"\x04FAIL\x10\x02\x12\r\n" +
-	"\tEXCEPTION\x10\x032\xcc\x03\n" +
+	"\tEXCEPTION\x10\x032\x94\x04\n" +
 	"\n" +
 	"JobService\x12>\n" +
 	"\x06Submit\x12\x1a.geargate.v1.SubmitRequest\x1a\x18.geargate.v1.SubmitReply\x12:\n" +
 	"\x04Call\x12\x1a.geargate.v1.SubmitRequest\x1a\x16.geargate.v1.JobResult\x12:\n" +
 	"\x03Run\x12\x1a.geargate.v1.SubmitRequest\x1a\x15.geargate.v1.JobEvent0\x01\x12A\n" +
-	"\bPipeline\x12\x1a.geargate.v1.SubmitRequest\x1a\x15.geargate.v1.JobEvent(\x010\x01\x12?\n" +
+	"\bPipeline\x12\x1a.geargate.v1.SubmitRequest\x1a\x15.geargate.v1.JobEvent(\x010\x01\x12F\n" +
+	"\rPipelineBatch\x12\x18.geargate.v1.SubmitBatch\x1a\x17.geargate.v1.EventBatch(\x010\x01\x12?\n" +
 	"\tGetStatus\x12\x1a.geargate.v1.StatusRequest\x1a\x16.geargate.v1.JobStatus\x12>\n" +
 	"\x06Cancel\x12\x1a.geargate.v1.CancelRequest\x1a\x18.geargate.v1.CancelReply\x12B\n" +
 	"\tGetResult\x12\x1a.geargate.v1.ResultRequest\x1a\x19.geargate.v1.StoredResult2S\n" +
@@ -3129,115 +3223,121 @@ func file_geargate_v1_geargate_proto_rawDescGZIP() []byte {
 }
 
 var file_geargate_v1_geargate_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_geargate_v1_geargate_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
+var file_geargate_v1_geargate_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_geargate_v1_geargate_proto_goTypes = []any{
 	(Priority)(0),                 // 0: geargate.v1.Priority
 	(Outcome)(0),                  // 1: geargate.v1.Outcome
 	(*SubmitRequest)(nil),         // 2: geargate.v1.SubmitRequest
-	(*ResultRequest)(nil),         // 3: geargate.v1.ResultRequest
-	(*StoredResult)(nil),          // 4: geargate.v1.StoredResult
-	(*SubmitReply)(nil),           // 5: geargate.v1.SubmitReply
-	(*JobResult)(nil),             // 6: geargate.v1.JobResult
-	(*JobEvent)(nil),              // 7: geargate.v1.JobEvent
-	(*Created)(nil),               // 8: geargate.v1.Created
-	(*Progress)(nil),              // 9: geargate.v1.Progress
-	(*Failed)(nil),                // 10: geargate.v1.Failed
-	(*SubmitError)(nil),           // 11: geargate.v1.SubmitError
-	(*StatusRequest)(nil),         // 12: geargate.v1.StatusRequest
-	(*JobStatus)(nil),             // 13: geargate.v1.JobStatus
-	(*CancelRequest)(nil),         // 14: geargate.v1.CancelRequest
-	(*CancelReply)(nil),           // 15: geargate.v1.CancelReply
-	(*WorkerMessage)(nil),         // 16: geargate.v1.WorkerMessage
-	(*Register)(nil),              // 17: geargate.v1.Register
-	(*CanDo)(nil),                 // 18: geargate.v1.CanDo
-	(*CantDo)(nil),                // 19: geargate.v1.CantDo
-	(*AddCredit)(nil),             // 20: geargate.v1.AddCredit
-	(*WorkData)(nil),              // 21: geargate.v1.WorkData
-	(*WorkStatus)(nil),            // 22: geargate.v1.WorkStatus
-	(*WorkFail)(nil),              // 23: geargate.v1.WorkFail
-	(*Pong)(nil),                  // 24: geargate.v1.Pong
-	(*WorkerCommand)(nil),         // 25: geargate.v1.WorkerCommand
-	(*Assignment)(nil),            // 26: geargate.v1.Assignment
-	(*Ping)(nil),                  // 27: geargate.v1.Ping
-	(*CancelJob)(nil),             // 28: geargate.v1.CancelJob
-	(*Rejected)(nil),              // 29: geargate.v1.Rejected
-	(*StatusQuery)(nil),           // 30: geargate.v1.StatusQuery
-	(*FunctionStatus)(nil),        // 31: geargate.v1.FunctionStatus
-	(*ServerStatus)(nil),          // 32: geargate.v1.ServerStatus
-	(*WorkersQuery)(nil),          // 33: geargate.v1.WorkersQuery
-	(*WorkerInfo)(nil),            // 34: geargate.v1.WorkerInfo
-	(*WorkerList)(nil),            // 35: geargate.v1.WorkerList
-	(*JobsQuery)(nil),             // 36: geargate.v1.JobsQuery
-	(*JobInfo)(nil),               // 37: geargate.v1.JobInfo
-	(*JobList)(nil),               // 38: geargate.v1.JobList
-	(*MaxQueueRequest)(nil),       // 39: geargate.v1.MaxQueueRequest
-	(*MaxQueueReply)(nil),         // 40: geargate.v1.MaxQueueReply
-	(*VersionQuery)(nil),          // 41: geargate.v1.VersionQuery
-	(*VersionReply)(nil),          // 42: geargate.v1.VersionReply
-	(*timestamppb.Timestamp)(nil), // 43: google.protobuf.Timestamp
+	(*SubmitBatch)(nil),           // 3: geargate.v1.SubmitBatch
+	(*EventBatch)(nil),            // 4: geargate.v1.EventBatch
+	(*ResultRequest)(nil),         // 5: geargate.v1.ResultRequest
+	(*StoredResult)(nil),          // 6: geargate.v1.StoredResult
+	(*SubmitReply)(nil),           // 7: geargate.v1.SubmitReply
+	(*JobResult)(nil),             // 8: geargate.v1.JobResult
+	(*JobEvent)(nil),              // 9: geargate.v1.JobEvent
+	(*Created)(nil),               // 10: geargate.v1.Created
+	(*Progress)(nil),              // 11: geargate.v1.Progress
+	(*Failed)(nil),                // 12: geargate.v1.Failed
+	(*SubmitError)(nil),           // 13: geargate.v1.SubmitError
+	(*StatusRequest)(nil),         // 14: geargate.v1.StatusRequest
+	(*JobStatus)(nil),             // 15: geargate.v1.JobStatus
+	(*CancelRequest)(nil),         // 16: geargate.v1.CancelRequest
+	(*CancelReply)(nil),           // 17: geargate.v1.CancelReply
+	(*WorkerMessage)(nil),         // 18: geargate.v1.WorkerMessage
+	(*Register)(nil),              // 19: geargate.v1.Register
+	(*CanDo)(nil),                 // 20: geargate.v1.CanDo
+	(*CantDo)(nil),                // 21: geargate.v1.CantDo
+	(*AddCredit)(nil),             // 22: geargate.v1.AddCredit
+	(*WorkData)(nil),              // 23: geargate.v1.WorkData
+	(*WorkStatus)(nil),            // 24: geargate.v1.WorkStatus
+	(*WorkFail)(nil),              // 25: geargate.v1.WorkFail
+	(*Pong)(nil),                  // 26: geargate.v1.Pong
+	(*WorkerCommand)(nil),         // 27: geargate.v1.WorkerCommand
+	(*Assignment)(nil),            // 28: geargate.v1.Assignment
+	(*Ping)(nil),                  // 29: geargate.v1.Ping
+	(*CancelJob)(nil),             // 30: geargate.v1.CancelJob
+	(*Rejected)(nil),              // 31: geargate.v1.Rejected
+	(*StatusQuery)(nil),           // 32: geargate.v1.StatusQuery
+	(*FunctionStatus)(nil),        // 33: geargate.v1.FunctionStatus
+	(*ServerStatus)(nil),          // 34: geargate.v1.ServerStatus
+	(*WorkersQuery)(nil),          // 35: geargate.v1.WorkersQuery
+	(*WorkerInfo)(nil),            // 36: geargate.v1.WorkerInfo
+	(*WorkerList)(nil),            // 37: geargate.v1.WorkerList
+	(*JobsQuery)(nil),             // 38: geargate.v1.JobsQuery
+	(*JobInfo)(nil),               // 39: geargate.v1.JobInfo
+	(*JobList)(nil),               // 40: geargate.v1.JobList
+	(*MaxQueueRequest)(nil),       // 41: geargate.v1.MaxQueueRequest
+	(*MaxQueueReply)(nil),         // 42: geargate.v1.MaxQueueReply
+	(*VersionQuery)(nil),          // 43: geargate.v1.VersionQuery
+	(*VersionReply)(nil),          // 44: geargate.v1.VersionReply
+	(*timestamppb.Timestamp)(nil), // 45: google.protobuf.Timestamp
 }
 var file_geargate_v1_geargate_proto_depIdxs = []int32{
 	0,  // 0: geargate.v1.SubmitRequest.priority:type_name -> geargate.v1.Priority
-	43, // 1: geargate.v1.SubmitRequest.run_at:type_name -> google.protobuf.Timestamp
-	1,  // 2: geargate.v1.StoredResult.outcome:type_name -> geargate.v1.Outcome
-	43, // 3: geargate.v1.StoredResult.expires_at:type_name -> google.protobuf.Timestamp
-	1,  // 4: geargate.v1.JobResult.outcome:type_name -> geargate.v1.Outcome
-	8,  // 5: geargate.v1.JobEvent.created:type_name -> geargate.v1.Created
-	9,  // 6: geargate.v1.JobEvent.status:type_name -> geargate.v1.Progress
-	10, // 7: geargate.v1.JobEvent.fail:type_name -> geargate.v1.Failed
-	11, // 8: geargate.v1.JobEvent.error:type_name -> geargate.v1.SubmitError
-	17, // 9: geargate.v1.WorkerMessage.register:type_name -> geargate.v1.Register
-	18, // 10: geargate.v1.WorkerMessage.can_do:type_name -> geargate.v1.CanDo
-	19, // 11: geargate.v1.WorkerMessage.cant_do:type_name -> geargate.v1.CantDo
-	20, // 12: geargate.v1.WorkerMessage.add_credit:type_name -> geargate.v1.AddCredit
-	21, // 13: geargate.v1.WorkerMessage.data:type_name -> geargate.v1.WorkData
-	21, // 14: geargate.v1.WorkerMessage.warning:type_name -> geargate.v1.WorkData
-	22, // 15: geargate.v1.WorkerMessage.status:type_name -> geargate.v1.WorkStatus
-	21, // 16: geargate.v1.WorkerMessage.complete:type_name -> geargate.v1.WorkData
-	23, // 17: geargate.v1.WorkerMessage.fail:type_name -> geargate.v1.WorkFail
-	21, // 18: geargate.v1.WorkerMessage.exception:type_name -> geargate.v1.WorkData
-	24, // 19: geargate.v1.WorkerMessage.pong:type_name -> geargate.v1.Pong
-	18, // 20: geargate.v1.Register.functions:type_name -> geargate.v1.CanDo
-	26, // 21: geargate.v1.WorkerCommand.assign:type_name -> geargate.v1.Assignment
-	27, // 22: geargate.v1.WorkerCommand.ping:type_name -> geargate.v1.Ping
-	28, // 23: geargate.v1.WorkerCommand.cancel:type_name -> geargate.v1.CancelJob
-	29, // 24: geargate.v1.WorkerCommand.rejected:type_name -> geargate.v1.Rejected
-	31, // 25: geargate.v1.ServerStatus.functions:type_name -> geargate.v1.FunctionStatus
-	34, // 26: geargate.v1.WorkerList.workers:type_name -> geargate.v1.WorkerInfo
-	0,  // 27: geargate.v1.JobInfo.priority:type_name -> geargate.v1.Priority
-	43, // 28: geargate.v1.JobInfo.run_at:type_name -> google.protobuf.Timestamp
-	37, // 29: geargate.v1.JobList.jobs:type_name -> geargate.v1.JobInfo
-	2,  // 30: geargate.v1.JobService.Submit:input_type -> geargate.v1.SubmitRequest
-	2,  // 31: geargate.v1.JobService.Call:input_type -> geargate.v1.SubmitRequest
-	2,  // 32: geargate.v1.JobService.Run:input_type -> geargate.v1.SubmitRequest
-	2,  // 33: geargate.v1.JobService.Pipeline:input_type -> geargate.v1.SubmitRequest
-	12, // 34: geargate.v1.JobService.GetStatus:input_type -> geargate.v1.StatusRequest
-	14, // 35: geargate.v1.JobService.Cancel:input_type -> geargate.v1.CancelRequest
-	3,  // 36: geargate.v1.JobService.GetResult:input_type -> geargate.v1.ResultRequest
-	16, // 37: geargate.v1.WorkerService.Work:input_type -> geargate.v1.WorkerMessage
-	30, // 38: geargate.v1.AdminService.Status:input_type -> geargate.v1.StatusQuery
-	33, // 39: geargate.v1.AdminService.Workers:input_type -> geargate.v1.WorkersQuery
-	36, // 40: geargate.v1.AdminService.Jobs:input_type -> geargate.v1.JobsQuery
-	39, // 41: geargate.v1.AdminService.SetMaxQueue:input_type -> geargate.v1.MaxQueueRequest
-	41, // 42: geargate.v1.AdminService.Version:input_type -> geargate.v1.VersionQuery
-	5,  // 43: geargate.v1.JobService.Submit:output_type -> geargate.v1.SubmitReply
-	6,  // 44: geargate.v1.JobService.Call:output_type -> geargate.v1.JobResult
-	7,  // 45: geargate.v1.JobService.Run:output_type -> geargate.v1.JobEvent
-	7,  // 46: geargate.v1.JobService.Pipeline:output_type -> geargate.v1.JobEvent
-	13, // 47: geargate.v1.JobService.GetStatus:output_type -> geargate.v1.JobStatus
-	15, // 48: geargate.v1.JobService.Cancel:output_type -> geargate.v1.CancelReply
-	4,  // 49: geargate.v1.JobService.GetResult:output_type -> geargate.v1.StoredResult
-	25, // 50: geargate.v1.WorkerService.Work:output_type -> geargate.v1.WorkerCommand
-	32, // 51: geargate.v1.AdminService.Status:output_type -> geargate.v1.ServerStatus
-	35, // 52: geargate.v1.AdminService.Workers:output_type -> geargate.v1.WorkerList
-	38, // 53: geargate.v1.AdminService.Jobs:output_type -> geargate.v1.JobList
-	40, // 54: geargate.v1.AdminService.SetMaxQueue:output_type -> geargate.v1.MaxQueueReply
-	42, // 55: geargate.v1.AdminService.Version:output_type -> geargate.v1.VersionReply
-	43, // [43:56] is the sub-list for method output_type
-	30, // [30:43] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	45, // 1: geargate.v1.SubmitRequest.run_at:type_name -> google.protobuf.Timestamp
+	2,  // 2: geargate.v1.SubmitBatch.requests:type_name -> geargate.v1.SubmitRequest
+	9,  // 3: geargate.v1.EventBatch.events:type_name -> geargate.v1.JobEvent
+	1,  // 4: geargate.v1.StoredResult.outcome:type_name -> geargate.v1.Outcome
+	45, // 5: geargate.v1.StoredResult.expires_at:type_name -> google.protobuf.Timestamp
+	1,  // 6: geargate.v1.JobResult.outcome:type_name -> geargate.v1.Outcome
+	10, // 7: geargate.v1.JobEvent.created:type_name -> geargate.v1.Created
+	11, // 8: geargate.v1.JobEvent.status:type_name -> geargate.v1.Progress
+	12, // 9: geargate.v1.JobEvent.fail:type_name -> geargate.v1.Failed
+	13, // 10: geargate.v1.JobEvent.error:type_name -> geargate.v1.SubmitError
+	19, // 11: geargate.v1.WorkerMessage.register:type_name -> geargate.v1.Register
+	20, // 12: geargate.v1.WorkerMessage.can_do:type_name -> geargate.v1.CanDo
+	21, // 13: geargate.v1.WorkerMessage.cant_do:type_name -> geargate.v1.CantDo
+	22, // 14: geargate.v1.WorkerMessage.add_credit:type_name -> geargate.v1.AddCredit
+	23, // 15: geargate.v1.WorkerMessage.data:type_name -> geargate.v1.WorkData
+	23, // 16: geargate.v1.WorkerMessage.warning:type_name -> geargate.v1.WorkData
+	24, // 17: geargate.v1.WorkerMessage.status:type_name -> geargate.v1.WorkStatus
+	23, // 18: geargate.v1.WorkerMessage.complete:type_name -> geargate.v1.WorkData
+	25, // 19: geargate.v1.WorkerMessage.fail:type_name -> geargate.v1.WorkFail
+	23, // 20: geargate.v1.WorkerMessage.exception:type_name -> geargate.v1.WorkData
+	26, // 21: geargate.v1.WorkerMessage.pong:type_name -> geargate.v1.Pong
+	20, // 22: geargate.v1.Register.functions:type_name -> geargate.v1.CanDo
+	28, // 23: geargate.v1.WorkerCommand.assign:type_name -> geargate.v1.Assignment
+	29, // 24: geargate.v1.WorkerCommand.ping:type_name -> geargate.v1.Ping
+	30, // 25: geargate.v1.WorkerCommand.cancel:type_name -> geargate.v1.CancelJob
+	31, // 26: geargate.v1.WorkerCommand.rejected:type_name -> geargate.v1.Rejected
+	33, // 27: geargate.v1.ServerStatus.functions:type_name -> geargate.v1.FunctionStatus
+	36, // 28: geargate.v1.WorkerList.workers:type_name -> geargate.v1.WorkerInfo
+	0,  // 29: geargate.v1.JobInfo.priority:type_name -> geargate.v1.Priority
+	45, // 30: geargate.v1.JobInfo.run_at:type_name -> google.protobuf.Timestamp
+	39, // 31: geargate.v1.JobList.jobs:type_name -> geargate.v1.JobInfo
+	2,  // 32: geargate.v1.JobService.Submit:input_type -> geargate.v1.SubmitRequest
+	2,  // 33: geargate.v1.JobService.Call:input_type -> geargate.v1.SubmitRequest
+	2,  // 34: geargate.v1.JobService.Run:input_type -> geargate.v1.SubmitRequest
+	2,  // 35: geargate.v1.JobService.Pipeline:input_type -> geargate.v1.SubmitRequest
+	3,  // 36: geargate.v1.JobService.PipelineBatch:input_type -> geargate.v1.SubmitBatch
+	14, // 37: geargate.v1.JobService.GetStatus:input_type -> geargate.v1.StatusRequest
+	16, // 38: geargate.v1.JobService.Cancel:input_type -> geargate.v1.CancelRequest
+	5,  // 39: geargate.v1.JobService.GetResult:input_type -> geargate.v1.ResultRequest
+	18, // 40: geargate.v1.WorkerService.Work:input_type -> geargate.v1.WorkerMessage
+	32, // 41: geargate.v1.AdminService.Status:input_type -> geargate.v1.StatusQuery
+	35, // 42: geargate.v1.AdminService.Workers:input_type -> geargate.v1.WorkersQuery
+	38, // 43: geargate.v1.AdminService.Jobs:input_type -> geargate.v1.JobsQuery
+	41, // 44: geargate.v1.AdminService.SetMaxQueue:input_type -> geargate.v1.MaxQueueRequest
+	43, // 45: geargate.v1.AdminService.Version:input_type -> geargate.v1.VersionQuery
+	7,  // 46: geargate.v1.JobService.Submit:output_type -> geargate.v1.SubmitReply
+	8,  // 47: geargate.v1.JobService.Call:output_type -> geargate.v1.JobResult
+	9,  // 48: geargate.v1.JobService.Run:output_type -> geargate.v1.JobEvent
+	9,  // 49: geargate.v1.JobService.Pipeline:output_type -> geargate.v1.JobEvent
+	4,  // 50: geargate.v1.JobService.PipelineBatch:output_type -> geargate.v1.EventBatch
+	15, // 51: geargate.v1.JobService.GetStatus:output_type -> geargate.v1.JobStatus
+	17, // 52: geargate.v1.JobService.Cancel:output_type -> geargate.v1.CancelReply
+	6,  // 53: geargate.v1.JobService.GetResult:output_type -> geargate.v1.StoredResult
+	27, // 54: geargate.v1.WorkerService.Work:output_type -> geargate.v1.WorkerCommand
+	34, // 55: geargate.v1.AdminService.Status:output_type -> geargate.v1.ServerStatus
+	37, // 56: geargate.v1.AdminService.Workers:output_type -> geargate.v1.WorkerList
+	40, // 57: geargate.v1.AdminService.Jobs:output_type -> geargate.v1.JobList
+	42, // 58: geargate.v1.AdminService.SetMaxQueue:output_type -> geargate.v1.MaxQueueReply
+	44, // 59: geargate.v1.AdminService.Version:output_type -> geargate.v1.VersionReply
+	46, // [46:60] is the sub-list for method output_type
+	32, // [32:46] is the sub-list for method input_type
+	32, // [32:32] is the sub-list for extension type_name
+	32, // [32:32] is the sub-list for extension extendee
+	0,  // [0:32] is the sub-list for field type_name
 }
 
 func init() { file_geargate_v1_geargate_proto_init() }
@@ -3245,7 +3345,7 @@ func file_geargate_v1_geargate_proto_init() {
 	if File_geargate_v1_geargate_proto != nil {
 		return
 	}
-	file_geargate_v1_geargate_proto_msgTypes[5].OneofWrappers = []any{
+	file_geargate_v1_geargate_proto_msgTypes[7].OneofWrappers = []any{
 		(*JobEvent_Created)(nil),
 		(*JobEvent_Data)(nil),
 		(*JobEvent_Warning)(nil),
@@ -3255,11 +3355,11 @@ func file_geargate_v1_geargate_proto_init() {
 		(*JobEvent_Exception)(nil),
 		(*JobEvent_Error)(nil),
 	}
-	file_geargate_v1_geargate_proto_msgTypes[10].OneofWrappers = []any{
+	file_geargate_v1_geargate_proto_msgTypes[12].OneofWrappers = []any{
 		(*StatusRequest_Handle)(nil),
 		(*StatusRequest_Unique)(nil),
 	}
-	file_geargate_v1_geargate_proto_msgTypes[14].OneofWrappers = []any{
+	file_geargate_v1_geargate_proto_msgTypes[16].OneofWrappers = []any{
 		(*WorkerMessage_Register)(nil),
 		(*WorkerMessage_CanDo)(nil),
 		(*WorkerMessage_CantDo)(nil),
@@ -3272,7 +3372,7 @@ func file_geargate_v1_geargate_proto_init() {
 		(*WorkerMessage_Exception)(nil),
 		(*WorkerMessage_Pong)(nil),
 	}
-	file_geargate_v1_geargate_proto_msgTypes[23].OneofWrappers = []any{
+	file_geargate_v1_geargate_proto_msgTypes[25].OneofWrappers = []any{
 		(*WorkerCommand_Assign)(nil),
 		(*WorkerCommand_Ping)(nil),
 		(*WorkerCommand_Cancel)(nil),
@@ -3284,7 +3384,7 @@ func file_geargate_v1_geargate_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_geargate_v1_geargate_proto_rawDesc), len(file_geargate_v1_geargate_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   41,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

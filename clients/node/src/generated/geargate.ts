@@ -10,6 +10,7 @@ import type { CancelReply as _geargate_v1_CancelReply, CancelReply__Output as _g
 import type { CancelRequest as _geargate_v1_CancelRequest, CancelRequest__Output as _geargate_v1_CancelRequest__Output } from './geargate/v1/CancelRequest';
 import type { CantDo as _geargate_v1_CantDo, CantDo__Output as _geargate_v1_CantDo__Output } from './geargate/v1/CantDo';
 import type { Created as _geargate_v1_Created, Created__Output as _geargate_v1_Created__Output } from './geargate/v1/Created';
+import type { EventBatch as _geargate_v1_EventBatch, EventBatch__Output as _geargate_v1_EventBatch__Output } from './geargate/v1/EventBatch';
 import type { Failed as _geargate_v1_Failed, Failed__Output as _geargate_v1_Failed__Output } from './geargate/v1/Failed';
 import type { FunctionStatus as _geargate_v1_FunctionStatus, FunctionStatus__Output as _geargate_v1_FunctionStatus__Output } from './geargate/v1/FunctionStatus';
 import type { JobEvent as _geargate_v1_JobEvent, JobEvent__Output as _geargate_v1_JobEvent__Output } from './geargate/v1/JobEvent';
@@ -31,6 +32,7 @@ import type { ServerStatus as _geargate_v1_ServerStatus, ServerStatus__Output as
 import type { StatusQuery as _geargate_v1_StatusQuery, StatusQuery__Output as _geargate_v1_StatusQuery__Output } from './geargate/v1/StatusQuery';
 import type { StatusRequest as _geargate_v1_StatusRequest, StatusRequest__Output as _geargate_v1_StatusRequest__Output } from './geargate/v1/StatusRequest';
 import type { StoredResult as _geargate_v1_StoredResult, StoredResult__Output as _geargate_v1_StoredResult__Output } from './geargate/v1/StoredResult';
+import type { SubmitBatch as _geargate_v1_SubmitBatch, SubmitBatch__Output as _geargate_v1_SubmitBatch__Output } from './geargate/v1/SubmitBatch';
 import type { SubmitError as _geargate_v1_SubmitError, SubmitError__Output as _geargate_v1_SubmitError__Output } from './geargate/v1/SubmitError';
 import type { SubmitReply as _geargate_v1_SubmitReply, SubmitReply__Output as _geargate_v1_SubmitReply__Output } from './geargate/v1/SubmitReply';
 import type { SubmitRequest as _geargate_v1_SubmitRequest, SubmitRequest__Output as _geargate_v1_SubmitRequest__Output } from './geargate/v1/SubmitRequest';
@@ -63,6 +65,7 @@ export interface ProtoGrpcType {
       CancelRequest: MessageTypeDefinition<_geargate_v1_CancelRequest, _geargate_v1_CancelRequest__Output>
       CantDo: MessageTypeDefinition<_geargate_v1_CantDo, _geargate_v1_CantDo__Output>
       Created: MessageTypeDefinition<_geargate_v1_Created, _geargate_v1_Created__Output>
+      EventBatch: MessageTypeDefinition<_geargate_v1_EventBatch, _geargate_v1_EventBatch__Output>
       Failed: MessageTypeDefinition<_geargate_v1_Failed, _geargate_v1_Failed__Output>
       FunctionStatus: MessageTypeDefinition<_geargate_v1_FunctionStatus, _geargate_v1_FunctionStatus__Output>
       JobEvent: MessageTypeDefinition<_geargate_v1_JobEvent, _geargate_v1_JobEvent__Output>
@@ -86,6 +89,7 @@ export interface ProtoGrpcType {
       StatusQuery: MessageTypeDefinition<_geargate_v1_StatusQuery, _geargate_v1_StatusQuery__Output>
       StatusRequest: MessageTypeDefinition<_geargate_v1_StatusRequest, _geargate_v1_StatusRequest__Output>
       StoredResult: MessageTypeDefinition<_geargate_v1_StoredResult, _geargate_v1_StoredResult__Output>
+      SubmitBatch: MessageTypeDefinition<_geargate_v1_SubmitBatch, _geargate_v1_SubmitBatch__Output>
       SubmitError: MessageTypeDefinition<_geargate_v1_SubmitError, _geargate_v1_SubmitError__Output>
       SubmitReply: MessageTypeDefinition<_geargate_v1_SubmitReply, _geargate_v1_SubmitReply__Output>
       SubmitRequest: MessageTypeDefinition<_geargate_v1_SubmitRequest, _geargate_v1_SubmitRequest__Output>

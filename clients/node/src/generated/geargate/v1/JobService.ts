@@ -4,12 +4,14 @@ import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { CancelReply as _geargate_v1_CancelReply, CancelReply__Output as _geargate_v1_CancelReply__Output } from '../../geargate/v1/CancelReply';
 import type { CancelRequest as _geargate_v1_CancelRequest, CancelRequest__Output as _geargate_v1_CancelRequest__Output } from '../../geargate/v1/CancelRequest';
+import type { EventBatch as _geargate_v1_EventBatch, EventBatch__Output as _geargate_v1_EventBatch__Output } from '../../geargate/v1/EventBatch';
 import type { JobEvent as _geargate_v1_JobEvent, JobEvent__Output as _geargate_v1_JobEvent__Output } from '../../geargate/v1/JobEvent';
 import type { JobResult as _geargate_v1_JobResult, JobResult__Output as _geargate_v1_JobResult__Output } from '../../geargate/v1/JobResult';
 import type { JobStatus as _geargate_v1_JobStatus, JobStatus__Output as _geargate_v1_JobStatus__Output } from '../../geargate/v1/JobStatus';
 import type { ResultRequest as _geargate_v1_ResultRequest, ResultRequest__Output as _geargate_v1_ResultRequest__Output } from '../../geargate/v1/ResultRequest';
 import type { StatusRequest as _geargate_v1_StatusRequest, StatusRequest__Output as _geargate_v1_StatusRequest__Output } from '../../geargate/v1/StatusRequest';
 import type { StoredResult as _geargate_v1_StoredResult, StoredResult__Output as _geargate_v1_StoredResult__Output } from '../../geargate/v1/StoredResult';
+import type { SubmitBatch as _geargate_v1_SubmitBatch, SubmitBatch__Output as _geargate_v1_SubmitBatch__Output } from '../../geargate/v1/SubmitBatch';
 import type { SubmitReply as _geargate_v1_SubmitReply, SubmitReply__Output as _geargate_v1_SubmitReply__Output } from '../../geargate/v1/SubmitReply';
 import type { SubmitRequest as _geargate_v1_SubmitRequest, SubmitRequest__Output as _geargate_v1_SubmitRequest__Output } from '../../geargate/v1/SubmitRequest';
 
@@ -55,6 +57,11 @@ export interface JobServiceClient extends grpc.Client {
   pipeline(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_geargate_v1_SubmitRequest, _geargate_v1_JobEvent__Output>;
   pipeline(options?: grpc.CallOptions): grpc.ClientDuplexStream<_geargate_v1_SubmitRequest, _geargate_v1_JobEvent__Output>;
   
+  PipelineBatch(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_geargate_v1_SubmitBatch, _geargate_v1_EventBatch__Output>;
+  PipelineBatch(options?: grpc.CallOptions): grpc.ClientDuplexStream<_geargate_v1_SubmitBatch, _geargate_v1_EventBatch__Output>;
+  pipelineBatch(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_geargate_v1_SubmitBatch, _geargate_v1_EventBatch__Output>;
+  pipelineBatch(options?: grpc.CallOptions): grpc.ClientDuplexStream<_geargate_v1_SubmitBatch, _geargate_v1_EventBatch__Output>;
+  
   Run(argument: _geargate_v1_SubmitRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_geargate_v1_JobEvent__Output>;
   Run(argument: _geargate_v1_SubmitRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_geargate_v1_JobEvent__Output>;
   run(argument: _geargate_v1_SubmitRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_geargate_v1_JobEvent__Output>;
@@ -82,6 +89,8 @@ export interface JobServiceHandlers extends grpc.UntypedServiceImplementation {
   
   Pipeline: grpc.handleBidiStreamingCall<_geargate_v1_SubmitRequest__Output, _geargate_v1_JobEvent>;
   
+  PipelineBatch: grpc.handleBidiStreamingCall<_geargate_v1_SubmitBatch__Output, _geargate_v1_EventBatch>;
+  
   Run: grpc.handleServerStreamingCall<_geargate_v1_SubmitRequest__Output, _geargate_v1_JobEvent>;
   
   Submit: grpc.handleUnaryCall<_geargate_v1_SubmitRequest__Output, _geargate_v1_SubmitReply>;
@@ -94,6 +103,7 @@ export interface JobServiceDefinition extends grpc.ServiceDefinition {
   GetResult: MethodDefinition<_geargate_v1_ResultRequest, _geargate_v1_StoredResult, _geargate_v1_ResultRequest__Output, _geargate_v1_StoredResult__Output>
   GetStatus: MethodDefinition<_geargate_v1_StatusRequest, _geargate_v1_JobStatus, _geargate_v1_StatusRequest__Output, _geargate_v1_JobStatus__Output>
   Pipeline: MethodDefinition<_geargate_v1_SubmitRequest, _geargate_v1_JobEvent, _geargate_v1_SubmitRequest__Output, _geargate_v1_JobEvent__Output>
+  PipelineBatch: MethodDefinition<_geargate_v1_SubmitBatch, _geargate_v1_EventBatch, _geargate_v1_SubmitBatch__Output, _geargate_v1_EventBatch__Output>
   Run: MethodDefinition<_geargate_v1_SubmitRequest, _geargate_v1_JobEvent, _geargate_v1_SubmitRequest__Output, _geargate_v1_JobEvent__Output>
   Submit: MethodDefinition<_geargate_v1_SubmitRequest, _geargate_v1_SubmitReply, _geargate_v1_SubmitRequest__Output, _geargate_v1_SubmitReply__Output>
 }

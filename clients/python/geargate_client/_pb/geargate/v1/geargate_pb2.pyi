@@ -54,6 +54,18 @@ class SubmitRequest(_message.Message):
     retain_results_seconds: int
     def __init__(self, function: _Optional[str] = ..., payload: _Optional[bytes] = ..., unique: _Optional[str] = ..., priority: _Optional[_Union[Priority, str]] = ..., run_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reducer: _Optional[str] = ..., request_id: _Optional[int] = ..., background: _Optional[bool] = ..., collect_events: _Optional[bool] = ..., retain_results_seconds: _Optional[int] = ...) -> None: ...
 
+class SubmitBatch(_message.Message):
+    __slots__ = ("requests",)
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    requests: _containers.RepeatedCompositeFieldContainer[SubmitRequest]
+    def __init__(self, requests: _Optional[_Iterable[_Union[SubmitRequest, _Mapping]]] = ...) -> None: ...
+
+class EventBatch(_message.Message):
+    __slots__ = ("events",)
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[JobEvent]
+    def __init__(self, events: _Optional[_Iterable[_Union[JobEvent, _Mapping]]] = ...) -> None: ...
+
 class ResultRequest(_message.Message):
     __slots__ = ("handle",)
     HANDLE_FIELD_NUMBER: _ClassVar[int]
