@@ -49,7 +49,20 @@ DEFAULT_GEARGATE_CMD = (
     "--grpc-port {grpc_port} --store memory --backlog {backlog}"
 )
 BACKLOG = 4096  # both servers: 10,000 connections arrive in a burst (the default is 32)
-ALL_SCENARIOS = ("a", "b", "c", "d", "e", "f", "g", "fi", "grpc-call", "grpc-pipeline", "grpc-work")
+ALL_SCENARIOS = (
+    "a",
+    "b",
+    "c",
+    "d",
+    "e",
+    "f",
+    "g",
+    "fi",
+    "grpc-call",
+    "grpc-pipeline",
+    "grpc-pipeline-batch",
+    "grpc-work",
+)
 GEARMAND_CONFIGS = {"t0": "gearmand-t0", "t1": "gearmand-t1", "default": "gearmand"}
 TERM_GRACE = 5.0
 PAYLOAD = 64
@@ -133,10 +146,12 @@ def build_scenarios(smoke: bool) -> dict[str, Scenario]:
             b, id=id_, title=f"(b) + {conns:,} {what}", idle=(conns, role, func)
         )
 
-    def grpc_client(mode: str, title: str, args: tuple[str, ...], compare: str) -> Scenario:
+    def grpc_client(
+        id_: str, title: str, args: tuple[str, ...], compare: str, mode: str | None = None
+    ) -> Scenario:
         # Only geargate speaks gRPC; its row is set against the TCP scenario `compare`.
         return Scenario(
-            mode, title, mode, args, workers=4, grpc=True, geargate_only=True, compare=compare
+            id_, title, mode or id_, args, workers=4, grpc=True, geargate_only=True, compare=compare
         )
 
     scenarios = [
@@ -171,6 +186,13 @@ def build_scenarios(smoke: bool) -> dict[str, Scenario]:
             "gRPC Pipeline x4 streams, window 64, 64 B, 4 TCP workers",
             load_args(4, 64),
             "c",
+        ),
+        grpc_client(
+            "grpc-pipeline-batch",
+            "gRPC PipelineBatch x4 streams, window 64, 64 B, 4 TCP workers",
+            (*load_args(4, 64), "--batch"),
+            "c",
+            mode="grpc-pipeline",
         ),
         Scenario(
             "grpc-work",
@@ -1092,7 +1114,7 @@ def targets(summary: Summary) -> list[str]:
                 f"(geargate {fmt_int(gg.p99)} us vs {config.name} {fmt_int(gm.p99)} us)"
             )
     for sc in summary.grpc_rows():
-        if sc.id not in ("grpc-pipeline", "grpc-call") or sc.compare is None:
+        if sc.id not in ("grpc-pipeline", "grpc-pipeline-batch", "grpc-call") or not sc.compare:
             continue
         gg, ref = summary.geargate(sc.id), summary.geargate(sc.compare)
         ratio = divide(gg.jobs if gg else None, ref.jobs if ref else None)

@@ -73,7 +73,13 @@ func runGRPCPipeline(o *opts) int {
 	return runGRPCTimed(o, func(id int, cc *grpc.ClientConn, c *loadCounters, ws, we int64) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		stream, err := pb.NewJobServiceClient(cc).Pipeline(ctx)
+		var stream pipeStream
+		var err error
+		if o.batch {
+			stream, err = openBatchStream(ctx, cc)
+		} else {
+			stream, err = openSingleStream(ctx, cc)
+		}
 		if err != nil {
 			c.fail("Pipeline: %v", err)
 			return
@@ -83,7 +89,7 @@ func runGRPCPipeline(o *opts) int {
 		// One goroutine sends and receives: the server reads submissions independently of
 		// the events it writes, so a blocked Send cannot deadlock. A slot's payload is
 		// rewritten only after its job finished, long after Send marshalled it.
-		send := func(i int) bool {
+		queue := func(i int) {
 			s := &slots[i]
 			seq++
 			s.seq = seq
@@ -91,63 +97,130 @@ func runGRPCPipeline(o *opts) int {
 			s.req.RequestId = seq<<slotBits | uint64(i)
 			s.t0 = mono()
 			c.submitted.Add(1)
-			if err := stream.Send(s.req); err != nil {
-				c.fail("Send: %v", err)
-				return false
-			}
-			return true
+			stream.queue(s.req)
 		}
 		for i := range slots {
 			slots[i].req = &pb.SubmitRequest{Function: o.fn, Payload: newPayload(o.size)}
-			if !send(i) {
-				return
-			}
+			queue(i)
+		}
+		if err := stream.flush(); err != nil {
+			c.fail("Send: %v", err)
+			return
 		}
 		open := len(slots)
-		ev := new(pb.JobEvent)
 		for open > 0 {
-			if err := stream.RecvMsg(ev); err != nil {
+			events, err := stream.recv()
+			if err != nil {
 				c.fail("Recv: %v (%d submissions open)", err, open)
 				return
 			}
-			i := int(ev.RequestId & (1<<slotBits - 1))
-			if i >= len(slots) || slots[i].seq != ev.RequestId>>slotBits || slots[i].seq == 0 {
-				c.fail("event for unknown request_id %d", ev.RequestId)
-				continue
-			}
-			s := &slots[i]
-			switch e := ev.Event.(type) {
-			case *pb.JobEvent_Created, *pb.JobEvent_Data, *pb.JobEvent_Warning, *pb.JobEvent_Status:
-				continue
-			case *pb.JobEvent_Complete:
-				now := mono()
-				if bytes.Equal(e.Complete, s.req.Payload) {
-					c.done(s.t0, now, ws, we)
-				} else {
-					c.fail("job %s: payload mismatch (%d bytes back, %d sent)", ev.Handle, len(e.Complete), len(s.req.Payload))
+			for _, ev := range events {
+				i := int(ev.RequestId & (1<<slotBits - 1))
+				if i >= len(slots) || slots[i].seq != ev.RequestId>>slotBits || slots[i].seq == 0 {
+					c.fail("event for unknown request_id %d", ev.RequestId)
+					continue
 				}
-			case *pb.JobEvent_Fail:
-				c.fail("job %s: fail", ev.Handle)
-			case *pb.JobEvent_Exception:
-				c.fail("job %s: exception %q", ev.Handle, e.Exception)
-			case *pb.JobEvent_Error:
-				c.fail("submission refused: %s %s", e.Error.Code, e.Error.Message)
-			default:
-				c.fail("empty event for request_id %d", ev.RequestId)
-				continue
-			}
-			s.seq = 0 // finished
-			open--
-			if mono() < we {
-				if !send(i) {
-					return
+				s := &slots[i]
+				switch e := ev.Event.(type) {
+				case *pb.JobEvent_Created, *pb.JobEvent_Data, *pb.JobEvent_Warning, *pb.JobEvent_Status:
+					continue
+				case *pb.JobEvent_Complete:
+					now := mono()
+					if bytes.Equal(e.Complete, s.req.Payload) {
+						c.done(s.t0, now, ws, we)
+					} else {
+						c.fail("job %s: payload mismatch (%d bytes back, %d sent)", ev.Handle, len(e.Complete), len(s.req.Payload))
+					}
+				case *pb.JobEvent_Fail:
+					c.fail("job %s: fail", ev.Handle)
+				case *pb.JobEvent_Exception:
+					c.fail("job %s: exception %q", ev.Handle, e.Exception)
+				case *pb.JobEvent_Error:
+					c.fail("submission refused: %s %s", e.Error.Code, e.Error.Message)
+				default:
+					c.fail("empty event for request_id %d", ev.RequestId)
+					continue
 				}
-				open++
+				s.seq = 0 // finished
+				open--
+				if mono() < we {
+					queue(i)
+					open++
+				}
+			}
+			if err := stream.flush(); err != nil {
+				c.fail("Send: %v", err)
+				return
 			}
 		}
-		stream.CloseSend()
+		stream.close()
 	})
 }
+
+// pipeStream is Pipeline or PipelineBatch: submissions are queued, then flushed once per batch
+// of events received (Pipeline sends each as it is queued).
+type pipeStream interface {
+	queue(req *pb.SubmitRequest)
+	flush() error
+	recv() ([]*pb.JobEvent, error)
+	close()
+}
+
+type singleStream struct {
+	stream grpc.BidiStreamingClient[pb.SubmitRequest, pb.JobEvent]
+	err    error
+	ev     *pb.JobEvent
+	events []*pb.JobEvent
+}
+
+func openSingleStream(ctx context.Context, cc *grpc.ClientConn) (pipeStream, error) {
+	stream, err := pb.NewJobServiceClient(cc).Pipeline(ctx)
+	ev := new(pb.JobEvent)
+	return &singleStream{stream: stream, ev: ev, events: []*pb.JobEvent{ev}}, err
+}
+
+func (s *singleStream) queue(req *pb.SubmitRequest) {
+	if s.err == nil {
+		s.err = s.stream.Send(req)
+	}
+}
+
+func (s *singleStream) flush() error { return s.err }
+
+func (s *singleStream) recv() ([]*pb.JobEvent, error) {
+	return s.events, s.stream.RecvMsg(s.ev)
+}
+
+func (s *singleStream) close() { s.stream.CloseSend() }
+
+type batchStream struct {
+	stream grpc.BidiStreamingClient[pb.SubmitBatch, pb.EventBatch]
+	out    pb.SubmitBatch
+	in     pb.EventBatch
+}
+
+func openBatchStream(ctx context.Context, cc *grpc.ClientConn) (pipeStream, error) {
+	stream, err := pb.NewJobServiceClient(cc).PipelineBatch(ctx)
+	return &batchStream{stream: stream}, err
+}
+
+func (s *batchStream) queue(req *pb.SubmitRequest) { s.out.Requests = append(s.out.Requests, req) }
+
+func (s *batchStream) flush() error {
+	if len(s.out.Requests) == 0 {
+		return nil
+	}
+	err := s.stream.Send(&s.out)
+	s.out.Requests = s.out.Requests[:0]
+	return err
+}
+
+func (s *batchStream) recv() ([]*pb.JobEvent, error) {
+	err := s.stream.RecvMsg(&s.in)
+	return s.in.Events, err
+}
+
+func (s *batchStream) close() { s.stream.CloseSend() }
 
 // ---------------------------------------------------------------- grpc-worker
 

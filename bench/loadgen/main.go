@@ -27,7 +27,7 @@ modes:
   bg            --addr A -n M -w W -s S -j K [--drain-workers N] [--func echo]
   idle          --addr A -c C [--func idle] [--role worker|client] [--ready-file PATH]
   grpc-call     --addr A -n M -d SECS --warmup SECS -s S [--func echo]
-  grpc-pipeline --addr A -n M -w W -d SECS --warmup SECS -s S [--func echo]
+  grpc-pipeline --addr A -n M -w W -d SECS --warmup SECS -s S [--func echo] [--batch]
   grpc-worker   --addr A -n N [--func echo] [--credit K] [--ready-file PATH]
 
 common flags:
@@ -52,6 +52,7 @@ type opts struct {
 	dur, warmup                                         float64
 	fn, role, readyFile                                 string
 	faultEvery                                          int
+	batch                                               bool
 }
 
 type mode struct {
@@ -88,6 +89,7 @@ var modes = map[string]mode{
 	}, needs: []string{"n", "d"}},
 	"grpc-pipeline": {run: runGRPCPipeline, timed: true, flags: func(fs *flag.FlagSet, o *opts) {
 		loadFlags(fs, o, true, true)
+		fs.BoolVar(&o.batch, "batch", false, "use PipelineBatch: many submissions and events per message")
 	}, needs: []string{"n", "w", "d"}},
 	"grpc-worker": {run: runGRPCWorker, forever: true, flags: func(fs *flag.FlagSet, o *opts) {
 		fs.IntVar(&o.conns, "n", 1, "Work streams, each on its own connection")

@@ -21,7 +21,7 @@ BENCH = ROOT / "bench"
 LOADGEN = BENCH / "bin" / "loadgen"
 GEARMAND = shutil.which("gearmand") or "/usr/sbin/gearmand"
 TCP_ROWS = ("a", "b", "c", "d-submit", "d-drain", "e", "f", "g", "fi")
-GRPC_ROWS = ("grpc-call", "grpc-pipeline", "grpc-work")
+GRPC_ROWS = ("grpc-call", "grpc-pipeline", "grpc-pipeline-batch", "grpc-work")
 
 
 def go_binary() -> str | None:
