@@ -97,7 +97,6 @@ class Engine:
         self.results = ResultShelf(scheduler, store.done if store is not None else None)
         self.functions: dict[bytes, Function] = {}
         self.jobs: dict[bytes, Job] = {}  # handle -> live job (queued, scheduled or running)
-        self.uniques: dict[object, Job] = {}  # coalescing key -> job
         self._counter = itertools.count(1)
         self.jobs_created = 0  # new jobs so far (a coalesced submit creates none)
         # Future epoch jobs: (when, sequence, job); one timer for the earliest.
@@ -144,11 +143,11 @@ class Engine:
         if unique:
             if unique == b"-":
                 # `-` coalesces on the payload; with no payload it is like no unique at all.
-                key = (name, None, data) if data else None
+                key = (None, data) if data else None
             else:
-                key = (name, unique)
+                key = unique
         if key is not None:
-            existing = self.uniques.get(key)
+            existing = function.uniques.get(key)
             if existing is not None:
                 if client is None:
                     existing.background = True
@@ -164,10 +163,11 @@ class Engine:
         handle = b"%s:%d" % (self.options.handle_prefix, next(self._counter))
         self.jobs_created += 1
         job = Job(handle, function, unique, data, priority, client is None, when, reducer, key)
-        job.retain = retain
+        if retain is not None:
+            job.retain = retain
         self.jobs[handle] = job
         if key is not None:
-            self.uniques[key] = job
+            function.uniques[key] = job
         if client is not None:
             self._attach(client, job)
         function.queued[priority] += 1
@@ -245,14 +245,14 @@ class Engine:
             unique, data, name = record.unique, record.data, record.function
             key: object = None
             if unique == b"-":
-                key = (name, None, data) if data else None
+                key = (None, data) if data else None
             elif unique:
-                key = (name, unique)
-            if key is not None and key in self.uniques:
+                key = unique
+            function = self.function(name)
+            if key is not None and key in function.uniques:
                 assert self.store is not None
                 self.store.done(record.id)
                 continue
-            function = self.function(name)
             handle = b"%s:%d" % (self.options.handle_prefix, next(self._counter))
             job = Job(
                 handle, function, unique, data, record.priority, True, record.when,
@@ -261,7 +261,7 @@ class Engine:
             job.store_id = record.id
             self.jobs[handle] = job
             if key is not None:
-                self.uniques[key] = job
+                function.uniques[key] = job
             function.queued[job.priority] += 1
             self._enqueue(job)
             restored += 1
@@ -576,8 +576,9 @@ class Engine:
         job.state = DONE
         if self.jobs.get(job.handle) is job:
             del self.jobs[job.handle]
-        if job.key is not None and self.uniques.get(job.key) is job:
-            del self.uniques[job.key]
+        uniques = job.function.uniques
+        if job.key is not None and uniques.get(job.key) is job:
+            del uniques[job.key]
         job.data = b""
 
     def _requeue(self, job: Job) -> None:
@@ -599,7 +600,8 @@ class Engine:
                 client.endpoint.work_fail(job)
             self._finish(job)
             return
-        job.numerator = job.denominator = 0
+        if job.numerator or job.denominator:
+            job.numerator = job.denominator = 0
         job.state = QUEUED
         function.queued[job.priority] += 1
         function.queues[job.priority].append(job)
@@ -658,8 +660,8 @@ class Engine:
     def find_unique(self, unique: bytes) -> Job | None:
         if not unique:
             return None
-        for name in self.functions:
-            job = self.uniques.get((name, unique))
+        for function in self.functions.values():
+            job = function.uniques.get(unique)
             if job is not None:
                 return job
         return None
@@ -693,8 +695,9 @@ class Engine:
                 self.store.done(job.store_id)  # it must not come back after a restart
                 job.store_id = None
             del self.jobs[job.handle]
-            if job.key is not None and self.uniques.get(job.key) is job:
-                del self.uniques[job.key]
+            uniques = job.function.uniques
+            if job.key is not None and uniques.get(job.key) is job:
+                del uniques[job.key]
             assert job.worker is not None
             job.worker.endpoint.job_taken_back(job, "cancelled")
         else:

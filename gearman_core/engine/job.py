@@ -40,29 +40,37 @@ PENDING = JobState.PENDING
 
 
 class Job:
-    """One unit of work. Identity is the object; ``handle`` names it on the wire."""
+    """One unit of work. Identity is the object; ``handle`` names it on the wire.
+
+    Memory matters here: a server may hold millions of queued jobs. What every job needs is
+    in slots; what few jobs use (epoch, reducer, progress, retries, a timeout timer, a retain
+    time) lives in an instance dict that only those jobs get, on first write. The class
+    attributes below are the values for every job without one.
+    """
 
     __slots__ = (
+        "__dict__",
         "background",
         "commit_waiters",
         "data",
-        "denominator",
         "function",
         "handle",
         "key",
         "listeners",
-        "numerator",
         "priority",
-        "reducer",
-        "retain",
-        "retries",
         "state",
         "store_id",
-        "timer",
         "unique",
-        "when",
         "worker",
     )
+
+    when: float = 0.0  # not before this time (SUBMIT_JOB_EPOCH); 0 = now
+    reducer: bytes | None = None
+    numerator: int = 0
+    denominator: int = 0
+    retries: int = 0  # times requeued after a lost worker or a timeout
+    timer: Any = None  # the CAN_DO_TIMEOUT timer of the current assignment
+    retain: float | None = None  # seconds to keep its outcome; None = server default
 
     def __init__(
         self,
@@ -84,20 +92,17 @@ class Job:
         # True once any background submitter shares this job: then no client disconnect
         # may abandon it.
         self.background = background
-        self.when = when
-        self.reducer = reducer
+        if when:
+            self.when = when
+        if reducer is not None:
+            self.reducer = reducer
         self.key = key  # coalescing key in the engine's unique table, or None
         # One entry per foreground submit; a shared empty tuple until the first (most
         # background jobs never have one, and an empty list per queued job adds up).
         self.listeners: list[ClientSession] | tuple[()] = ()
         self.worker: WorkerSession | None = None
-        self.numerator = 0
-        self.denominator = 0
-        self.retries = 0  # times requeued after a lost worker or a timeout
         self.state = QUEUED
-        self.timer: Any = None  # the CAN_DO_TIMEOUT timer of the current assignment
         self.store_id: int | None = None  # its row in the persistent store, if it has one
-        self.retain: float | None = None  # seconds to keep its outcome; None = server default
         # Callbacks waiting for the store to commit this job; None when no commit is pending.
         self.commit_waiters: list[Callable[[bool], None]] | None = None
 
@@ -117,6 +122,7 @@ class Function:
         "records",
         "running",
         "sleepers",
+        "uniques",
     )
 
     def __init__(self, name: bytes) -> None:
@@ -136,6 +142,9 @@ class Function:
         # they take a job without a NOOP round trip.
         self.holders: dict[WorkerSession, None] = {}
         self.max_queue = [0, 0, 0]
+        # Queued or running jobs by coalescing key: the unique itself (the job's own bytes,
+        # so a key costs nothing more), or (None, payload) for the unique `-`.
+        self.uniques: dict[object, Job] = {}
 
     @property
     def total(self) -> int:

@@ -70,7 +70,7 @@ def assert_gone(h: Harness, job: Job) -> None:
     assert job.state is JobState.DONE
     assert not h.engine.status(job.handle).known
     assert job.handle not in h.engine.jobs
-    assert job not in h.engine.uniques.values()
+    assert job not in job.function.uniques.values()
     queued, running, _ = h.status_counts(job.function.name)
     assert (queued, running) == (0, 0)
 

@@ -179,7 +179,7 @@ def test_T15_failed_commit_removes_the_job_and_tells_every_waiter() -> None:
     assert second == [False]
     assert job.state is JobState.DONE
     assert job.handle not in h.engine.jobs
-    assert h.engine.uniques == {}
+    assert job.function.uniques == {}
     assert h.queued() == 0
     assert sleeper_end.wakes == 0
     assert h.store.dones == []  # it never had a row
