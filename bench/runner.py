@@ -769,31 +769,36 @@ def measure_memory(ctx: Context, config: ServerConfig) -> Json:
                 check_json("idle", rc, idle.json(), problems)
         if server is not None:
             server.proc.stop()
-    # Phase 2: queued background jobs, on a fresh server.
-    server = None
-    try:
-        server = start_server(ctx, config, "mem-jobs")
-        base = settled_memory(ctx, server)
-        flags = (*load_args(4, 64), "-j", str(s.memory_jobs), "--drain-workers", "0")
-        pid = str(server.proc.pid)
-        argv = loadgen_argv(ctx, "bg", server.addr, *flags, "--server-pid", pid, timeout=1200)
-        bg = Proc(ctx.label("mem-bg"), argv, ctx.log_dir, ctx.env, capture=True)
-        rc = bg.wait(1300)
-        record["loadgen"]["bg"] = {"cmd": argv, "rc": rc, "json": bg.json()}
-        check_json("bg", rc, bg.json(), problems)
-        queued = settled_memory(ctx, server)
-        record.update(
-            rss_jobs_start=base.get("VmRSS"),
-            rss_jobs=queued.get("VmRSS"),
-            hwm_jobs=queued.get("VmHWM"),
-        )
-        if (grown := rss_growth(base, queued)) is not None:
-            record["per_job_bytes_beyond_payload"] = grown / s.memory_jobs - PAYLOAD
-    except RunFailed as error:
-        problems.append(str(error))
-    finally:
-        if server is not None:
-            server.proc.stop()
+    # Phase 2: queued background jobs, on a fresh server each: with uniques (as libgearman
+    # generates for background jobs) and without.
+    for suffix, extra in (("", ()), ("_no_unique", ("--no-unique",))):
+        server = None
+        try:
+            server = start_server(ctx, config, f"mem-jobs{suffix}")
+            base = settled_memory(ctx, server)
+            flags = (*load_args(4, 64), "-j", str(s.memory_jobs), "--drain-workers", "0", *extra)
+            pid = str(server.proc.pid)
+            argv = loadgen_argv(ctx, "bg", server.addr, *flags, "--server-pid", pid, timeout=1200)
+            bg = Proc(ctx.label(f"mem-bg{suffix}"), argv, ctx.log_dir, ctx.env, capture=True)
+            rc = bg.wait(1300)
+            record["loadgen"][f"bg{suffix}"] = {"cmd": argv, "rc": rc, "json": bg.json()}
+            check_json("bg", rc, bg.json(), problems)
+            queued = settled_memory(ctx, server)
+            record.update(
+                {
+                    f"rss_jobs_start{suffix}": base.get("VmRSS"),
+                    f"rss_jobs{suffix}": queued.get("VmRSS"),
+                    f"hwm_jobs{suffix}": queued.get("VmHWM"),
+                }
+            )
+            if (grown := rss_growth(base, queued)) is not None:
+                per_job = grown / s.memory_jobs - PAYLOAD
+                record[f"per_job_bytes_beyond_payload{suffix}"] = per_job
+        except RunFailed as error:
+            problems.append(str(error))
+        finally:
+            if server is not None:
+                server.proc.stop()
     record["ok"] = not problems
     record["failure"] = "; ".join(problems) or None
     return record
@@ -1015,15 +1020,16 @@ def render(summary: Summary) -> str:
         )
         add("")
         add(
-            "| server | RSS idle | per idle connection (B) | per queued job beyond payload (B) "
-            "| RSS with jobs | VmHWM with jobs |"
+            "| server | RSS idle | per idle connection (B) | per queued job beyond payload (B), "
+            "with unique | the same, no unique | RSS with jobs (unique) | VmHWM with jobs |"
         )
-        add("|---|---:|---:|---:|---:|---:|")
+        add("|---|---:|---:|---:|---:|---:|---:|")
         for rec in summary.memory:
             add(
                 f"| {rec['config']} | {fmt_mib(rec.get('rss_start'))} | "
                 f"{fmt_int(rec.get('per_conn_bytes'))} | "
                 f"{fmt_int(rec.get('per_job_bytes_beyond_payload'))} | "
+                f"{fmt_int(rec.get('per_job_bytes_beyond_payload_no_unique'))} | "
                 f"{fmt_mib(rec.get('rss_jobs'))} | {fmt_mib(rec.get('hwm_jobs'))} |"
             )
     add("")
@@ -1141,14 +1147,13 @@ def targets(summary: Summary) -> list[str]:
             )
         else:
             lines.append(f"memory per idle connection <= 3x gearmand's: {verdict(None)}")
-        per_job = gg_mem.get("per_job_bytes_beyond_payload") if gg_mem else None
-        if isinstance(per_job, int | float):
-            lines.append(
-                f"memory per queued job <= 200 B beyond payload: {verdict(per_job <= 200)}"
-                f" (geargate {fmt_int(per_job)} B)"
-            )
-        else:
-            lines.append(f"memory per queued job <= 200 B beyond payload: {verdict(None)}")
+        for suffix, what in (("", "with unique"), ("_no_unique", "no unique")):
+            per_job = gg_mem.get(f"per_job_bytes_beyond_payload{suffix}") if gg_mem else None
+            target = f"memory per queued job ({what}) <= 200 B beyond payload"
+            if isinstance(per_job, int | float):
+                lines.append(f"{target}: {verdict(per_job <= 200)} (geargate {fmt_int(per_job)} B)")
+            else:
+                lines.append(f"{target}: {verdict(None)}")
     return lines
 
 
@@ -1440,7 +1445,8 @@ def describe_memory(record: Json) -> str:
     return (
         f"{head} RSS {fmt_mib(record.get('rss_start'))}, "
         f"{fmt_int(record.get('per_conn_bytes'))} B/conn, "
-        f"{fmt_int(record.get('per_job_bytes_beyond_payload'))} B/job beyond payload"
+        f"{fmt_int(record.get('per_job_bytes_beyond_payload'))} B/job beyond payload "
+        f"({fmt_int(record.get('per_job_bytes_beyond_payload_no_unique'))} without uniques)"
     )
 
 

@@ -28,6 +28,7 @@ type bgConn struct {
 	errors     atomic.Int64
 	seenJobs   []atomic.Uint64 // drain: bit seq-1 is set once job seq has been delivered
 	windowSize int
+	noUnique   bool // submit with an empty unique (c.uniq stays empty)
 }
 
 func (c *bgConn) fail(format string, args ...any) {
@@ -38,7 +39,9 @@ func (c *bgConn) fail(format string, args ...any) {
 func (c *bgConn) submit() {
 	c.sent++
 	seq := uint64(c.sent)
-	c.uniq = strconv.AppendUint(c.uniq[:c.prefixLen], seq, 10)
+	if !c.noUnique {
+		c.uniq = strconv.AppendUint(c.uniq[:c.prefixLen], seq, 10)
+	}
 	c.wbuf = appendHeader(c.wbuf, pSubmitJobBG, len(c.fn)+1+len(c.uniq)+1+c.size)
 	c.wbuf = append(append(c.wbuf, c.fn...), 0)
 	c.wbuf = append(append(c.wbuf, c.uniq...), 0)
@@ -112,9 +115,13 @@ func runBG(o *opts) int {
 		}
 		u := strconv.AppendInt(append([]byte(nil), prefix...), int64(i), 10)
 		u = append(u, '-')
+		if o.noUnique {
+			u = nil
+		}
 		conns[i] = &bgConn{
 			id: i, quota: quota, fn: []byte(o.fn), uniq: u, prefixLen: len(u), size: o.size,
 			pattern: pattern, windowSize: o.window, seenJobs: make([]atomic.Uint64, (quota+63)/64),
+			noUnique: o.noUnique,
 		}
 	}
 	var drained atomic.Int64

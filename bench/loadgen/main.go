@@ -52,7 +52,7 @@ type opts struct {
 	dur, warmup                                         float64
 	fn, role, readyFile                                 string
 	faultEvery                                          int
-	batch                                               bool
+	batch, noUnique                                     bool
 }
 
 type mode struct {
@@ -77,6 +77,7 @@ var modes = map[string]mode{
 		loadFlags(fs, o, true, false)
 		fs.IntVar(&o.jobs, "j", 10000, "background jobs to submit in total")
 		fs.IntVar(&o.drain, "drain-workers", 0, "workers to start after the submit phase (0: no drain phase)")
+		fs.BoolVar(&o.noUnique, "no-unique", false, "submit with empty uniques (no drain: the drain check needs them)")
 	}, needs: []string{"n", "w", "j"}},
 	"idle": {run: runIdle, forever: true, flags: func(fs *flag.FlagSet, o *opts) {
 		fs.IntVar(&o.idleConns, "c", 100, "idle connections")
@@ -171,6 +172,9 @@ func main() {
 	}
 	if o.window >= 1<<20 {
 		usageError("-w must be < %d", 1<<20)
+	}
+	if o.noUnique && o.drain > 0 {
+		usageError("--no-unique has no drain phase: the drain check identifies jobs by unique")
 	}
 	if o.mode == "idle" && o.role != "worker" && o.role != "client" {
 		usageError("--role must be worker or client")
