@@ -447,14 +447,24 @@ class Engine:
             self._requeue(job)
 
     def _wake(self, function: Function, limit: int) -> None:
-        woken = 0
-        for pool in (function.holders, function.sleepers):
-            while pool and (limit == 0 or woken < limit):
-                worker = next(iter(pool))
-                self._stop_sleeping(worker)
-                worker.noop_sent = True
-                worker.endpoint.wake()
-                woken += 1
+        """Wake up to ``limit`` sleepers of the function (0: all of them). A worker held in its
+        grab takes a job at once, with no NOOP round trip to hedge against, so it counts as a
+        whole job's wake-up (``--worker-wakeup`` sleepers)."""
+        budget = limit
+        holders = function.holders
+        per_holder = self.options.worker_wakeup or 1
+        while holders and (limit == 0 or budget > 0):
+            self._wake_one(next(iter(holders)))
+            budget -= per_holder
+        sleepers = function.sleepers
+        while sleepers and (limit == 0 or budget > 0):
+            self._wake_one(next(iter(sleepers)))
+            budget -= 1
+
+    def _wake_one(self, worker: WorkerSession) -> None:
+        self._stop_sleeping(worker)
+        worker.noop_sent = True
+        worker.endpoint.wake()
 
     # ---------------------------------------------------------------- work results
 

@@ -238,3 +238,16 @@ def test_a_holding_worker_is_woken_before_an_older_pre_sleep_sleeper(loop) -> No
     submit(client)
     settle(server)
     assert sleeper.replies() == [(T.NOOP, ())]
+
+
+def test_a_holding_worker_is_a_whole_wake_up_so_sleepers_are_spared_the_noop(loop) -> None:
+    server = make_server(loop, worker_wakeup=2)
+    sleeper, holder, client = Peer(server), Peer(server), Peer(server)
+    sleeper.send(encode_req(T.CAN_DO, b"f"), encode_req(T.PRE_SLEEP))
+    holder.send(encode_req(T.CAN_DO, b"f"), encode_req(T.GRAB_JOB_UNIQ))
+    handle = submit(client)
+    assert holder.replies() == [(T.JOB_ASSIGN_UNIQ, (handle, b"f", b"", b"x"))]
+    assert sleeper.replies() == []
+    # With no holder left, a job wakes the sleeper as before.
+    submit(client)
+    assert sleeper.replies() == [(T.NOOP, ())]
