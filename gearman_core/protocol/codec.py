@@ -171,9 +171,9 @@ class Decoder:
 
 
 def _split_view(
-    buf: bytearray, view: memoryview, start: int, end: int, count: int
+    buf: bytes | bytearray, view: memoryview, start: int, end: int, count: int
 ) -> tuple[bytes, ...]:
-    """As _split, for a body inside a bytearray: each field copied once, through the view."""
+    """As _split, for a large body: each field copied once, through the view."""
     fields = []
     for _ in range(count - 1):
         nul = buf.find(b"\0", start, end)
@@ -201,15 +201,5 @@ def _split(data: bytes, start: int, end: int, count: int) -> tuple[bytes, ...]:
         if len(parts) < count:
             parts.extend([b""] * (count - len(parts)))
         return tuple(parts)
-    fields = []
-    find = data.find
-    for _ in range(count - 1):
-        nul = find(b"\0", start, end)
-        if nul < 0:
-            break
-        fields.append(data[start:nul])
-        start = nul + 1
-    fields.append(data[start:end])
-    while len(fields) < count:
-        fields.append(b"")
-    return tuple(fields)
+    with memoryview(data) as view:
+        return _split_view(data, view, start, end, count)

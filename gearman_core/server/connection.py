@@ -232,10 +232,6 @@ class Connection(asyncio.Protocol):
     def _ready_output(self) -> list[bytes]:
         """Everything up to the first unfilled slot, taken off the output list."""
         out = self._out
-        if not self._slots:  # the usual case: plain packets only
-            plain = cast(list[bytes], out[:])
-            out.clear()
-            return plain
         ready: list[bytes] = []
         for item in out:
             if type(item) is Slot:
@@ -262,16 +258,19 @@ class Connection(asyncio.Protocol):
                 self._close_now()
             return
         transport = self.transport
-        if len(out) == 1 and not self._slots:
-            transport.write(out.pop())  # type: ignore[arg-type]
-        else:
-            ready = self._ready_output()
-            if self._parts:
-                # A large payload is in the list: hand the buffers over as they are.
-                self._parts = bool(self._slots)
-                transport.writelines(ready)
-            elif ready:
-                transport.write(b"".join(ready))
+        # The usual case is plain packets only; slots (replies waiting for the store) hold
+        # back what follows them.
+        ready: list[bytes] = self._ready_output() if self._slots else out  # type: ignore[assignment]
+        if len(ready) == 1:
+            transport.write(ready[0])
+        elif self._parts:
+            # A large payload is in the list: hand the buffers over as they are.
+            transport.writelines(ready)
+            self._parts = bool(self._slots)
+        elif ready:
+            transport.write(b"".join(ready))
+        if ready is out:
+            out.clear()
         # Below the high-water mark the buffer is far below the limit: only a backlogged
         # peer needs the (comparatively costly) size check.
         if self._backlogged and transport.get_write_buffer_size() > self.server.output_limit:
