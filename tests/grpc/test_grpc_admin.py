@@ -276,6 +276,24 @@ def test_garbage_in_a_pipeline_ends_it_with_an_error(gw: Gateway) -> None:
     assert gw.queued("a_pipe_garbage") == 1
 
 
+def test_garbage_in_a_pipeline_batch_ends_it_with_an_error(gw: Gateway) -> None:
+    raw = gw.channel.stream_stream(
+        "/geargate.v1.JobService/PipelineBatch",
+        request_serializer=lambda x: x,
+        response_deserializer=pb.EventBatch.FromString,
+    )
+    good = pb.SubmitBatch(
+        requests=[pb.SubmitRequest(function="a_batch_garbage", request_id=1, background=True)]
+    )
+    with pytest.raises(grpc.RpcError) as raised:
+        list(raw(iter([good.SerializeToString(), b"\xff\xff\xff"]), timeout=WAIT))
+    # An error status, not a stream left waiting for its deadline.
+    assert raised.value.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.INTERNAL)
+    # The good batch before the garbage was queued, and the server still answers.
+    assert gw.queued("a_batch_garbage") == 1
+    assert gw.admin.Version(pb.VersionQuery(), timeout=WAIT).version
+
+
 def test_garbage_on_the_worker_stream_ends_that_stream_only(gw: Gateway) -> None:
     raw = gw.channel.stream_stream(
         "/geargate.v1.WorkerService/Work",
